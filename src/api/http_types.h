@@ -1,0 +1,44 @@
+#pragma once
+// Requests and responses as handlers see them: plain structs, no Beast, so
+// handlers compile fast and are tested without sockets.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "common/status.h"
+
+namespace ting::api {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as received: path and query
+  std::string content_type;
+  std::string authorization;
+  std::string request_id;
+  std::string remote_address;
+  std::string body;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// 200 (or `status`) with a JSON body.
+Response jsonResponse(const boost::json::value& body, int status = 200);
+Response noContent();
+// The one error shape: {"error":{"code","message","field"?}}.
+Response errorResponse(int status, std::string_view code, std::string_view message,
+                       std::string_view field = {});
+// Maps a Status to its HTTP status and error code. Internal errors are
+// answered without their detail (which the caller logs).
+Response errorResponse(const Status& status);
+int httpStatusFor(StatusCode code);
+
+}  // namespace ting::api

@@ -1,0 +1,64 @@
+#include "api/json_body.h"
+
+#include <gtest/gtest.h>
+
+namespace ting::api {
+
+TEST(JsonBody, ReadsFieldsOfTheRightType) {
+  JsonBody b(R"({"name":"赵","vip":true,"n":5,"gone":null})");
+  EXPECT_EQ(b.string("name", kRequired), "赵");
+  EXPECT_EQ(b.boolean("vip"), true);
+  EXPECT_EQ(b.integer("n", false, 0, 10), 5);
+  EXPECT_EQ(b.string("gone"), "") << "null clears an optional string";
+  EXPECT_EQ(b.string("absent"), std::nullopt);
+  EXPECT_TRUE(b.finish().isOk());
+}
+
+TEST(JsonBody, NamesTheFieldAtFault) {
+  struct Case {
+    const char* body;
+    const char* reason;
+    const char* field;
+  } cases[] = {
+      {R"({"name":5})", "", "name"},
+      {R"({})", "missing_field", "name"},
+      {R"({"name":"a","extra":1})", "unknown_field", "extra"},
+      {R"({"name":null})", "", "name"},
+  };
+  for (const auto& c : cases) {
+    JsonBody b(c.body);
+    (void)b.string("name", kRequired);
+    Status s = b.finish();
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << c.body;
+    EXPECT_EQ(s.reason(), c.reason) << c.body;
+    EXPECT_EQ(s.field(), c.field) << c.body;
+  }
+}
+
+TEST(JsonBody, RejectsWhatIsNotAnObject) {
+  for (const char* body : {"", "[1]", "{", "\"x\"", "{\"a\":1}}", "nul"}) {
+    JsonBody b(body);
+    (void)b.string("a");
+    EXPECT_EQ(b.finish().reason(), "invalid_json") << body;
+  }
+}
+
+TEST(JsonBody, EnforcesLimitsAndUtf8) {
+  JsonBody b(R"({"s":"toolong"})");
+  (void)b.string("s", false, 3);
+  EXPECT_EQ(b.finish().code(), StatusCode::kInvalidValue);
+  JsonBody bad("{\"s\":\"\xff\"}");
+  (void)bad.string("s");
+  EXPECT_FALSE(bad.finish().isOk());
+  JsonBody range(R"({"n":11})");
+  (void)range.integer("n", false, 0, 10);
+  EXPECT_EQ(range.finish().field(), "n");
+}
+
+TEST(JsonBody, RejectsDeepNesting) {
+  std::string deep = "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}";
+  JsonBody b(deep);
+  EXPECT_EQ(b.finish().reason(), "invalid_json");
+}
+
+}  // namespace ting::api

@@ -1,0 +1,39 @@
+#pragma once
+// The list conventions of docs/api.md: limit, cursor, sort, filters.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/json/array.hpp>
+
+#include "api/router.h"
+#include "store/store.h"
+
+namespace ting::api {
+
+struct ListSpec {
+  // API sort name → column (NOT NULL columns only). "id" is always allowed.
+  std::map<std::string, std::string> sortable;
+  std::string default_sort = "id";  // may start with '-'
+  std::vector<std::string> filters;  // query parameters the endpoint accepts
+};
+
+struct ListParams {
+  store::PageRequest page;
+  std::string sort_name;  // as the caller gave it, for the cursor
+  std::map<std::string, std::string> filters;
+};
+
+// Parses limit, cursor, sort and filters; any other query parameter is a 400
+// invalid_query naming it.
+Result<ListParams> parseListParams(const Call& call, const ListSpec& spec);
+
+// {"items": items, "next_cursor": ...}
+Response listResponse(boost::json::array items, const store::Page& page,
+                      const ListParams& params);
+
+// Query documentation for a list route.
+std::vector<FieldDoc> listQueryDocs(const ListSpec& spec);
+
+}  // namespace ting::api

@@ -1,0 +1,79 @@
+#include "api/ws_hub.h"
+
+#include <gtest/gtest.h>
+
+namespace ting::api {
+
+using identity::Role;
+
+class RecordingClient : public WsClient {
+ public:
+  void deliver(std::shared_ptr<const std::string> m) override { messages.push_back(*m); }
+  std::vector<std::string> messages;
+};
+
+identity::Principal principal(std::int64_t tenant, Role role) {
+  identity::Principal p;
+  p.tenant_id = tenant;
+  p.role = role;
+  p.username = "u";
+  return p;
+}
+
+TEST(WsHub, DeliversOnlyToTheTenantAndTopic) {
+  EventBus bus;
+  MetricsRegistry metrics;
+  WsHub hub(bus, metrics);
+  auto mine = std::make_shared<RecordingClient>();
+  auto other_tenant = std::make_shared<RecordingClient>();
+  auto other_topic = std::make_shared<RecordingClient>();
+  hub.add(mine, principal(1, Role::kAgent), {"customers"});
+  hub.add(other_tenant, principal(2, Role::kAgent), {"customers"});
+  hub.add(other_topic, principal(1, Role::kAdmin), {"audit"});
+  bus.publish({"customers", "customer.created", 1, 0, R"({"id":7})"});
+  ASSERT_EQ(mine->messages.size(), 1u);
+  EXPECT_NE(mine->messages[0].find("\"customer.created\""), std::string::npos);
+  EXPECT_NE(mine->messages[0].find("\"id\":7"), std::string::npos);
+  EXPECT_TRUE(other_tenant->messages.empty());
+  EXPECT_TRUE(other_topic->messages.empty());
+  EXPECT_EQ(hub.clientCount(), 3u);
+}
+
+TEST(WsHub, TopicsFollowTheRole) {
+  auto all = WsHub::resolveTopics(Role::kAgent, "");
+  ASSERT_TRUE(all.isOk());
+  EXPECT_TRUE(all->contains("customers"));
+  EXPECT_FALSE(all->contains("audit"));
+  EXPECT_EQ(WsHub::resolveTopics(Role::kAgent, "audit").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(WsHub::resolveTopics(Role::kAdmin, "nope").status().code(),
+            StatusCode::kInvalidValue);
+  auto narrowed = WsHub::resolveTopics(Role::kAdmin, "audit,customers");
+  ASSERT_TRUE(narrowed.isOk());
+  EXPECT_EQ(narrowed->size(), 2u);
+}
+
+TEST(WsHub, ClientMessagesChangeSubscriptions) {
+  EventBus bus;
+  MetricsRegistry metrics;
+  WsHub hub(bus, metrics);
+  auto c = std::make_shared<RecordingClient>();
+  auto id = hub.add(c, principal(1, Role::kAgent), {});
+  EXPECT_EQ(hub.handleClientMessage(id, R"({"type":"ping"})"), R"({"type":"pong"})");
+  EXPECT_NE(hub.handleClientMessage(id, "nonsense").find("invalid_json"), std::string::npos);
+  EXPECT_NE(hub.handleClientMessage(id, R"({"type":"subscribe","topics":["audit"]})")
+                .find("forbidden"),
+            std::string::npos);
+  EXPECT_NE(hub.handleClientMessage(id, R"({"type":"subscribe","topics":["customers"]})")
+                .find("subscribed"),
+            std::string::npos);
+  bus.publish({"customers", "customer.updated", 1, 0, "{}"});
+  EXPECT_EQ(c->messages.size(), 1u);
+  hub.handleClientMessage(id, R"({"type":"unsubscribe","topics":["customers"]})");
+  bus.publish({"customers", "customer.updated", 1, 0, "{}"});
+  EXPECT_EQ(c->messages.size(), 1u);
+  hub.remove(id);
+  EXPECT_EQ(hub.clientCount(), 0u);
+}
+
+}  // namespace ting::api

@@ -1,0 +1,390 @@
+// `ting`: the command line of the Ting contact center.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "identity/tenants.h"
+#include "identity/users.h"
+#include "server/server.h"
+#include "store/migrations/migrations.h"
+
+namespace {
+
+using ting::Config;
+using ting::Status;
+
+constexpr const char* kUsage = R"(ting — an intelligent contact center
+
+Usage: ting [OPTIONS] COMMAND [ARGS]
+
+Commands:
+  serve                 run the server (HTTP API, WebSocket, SIP)
+  migrate               apply database migrations and exit
+  user add|passwd|list  manage users of a tenant
+  backup DEST           consistent online copy of the data directory into DEST
+  version               print the version
+  help [config]         this text, or the reference of every configuration key
+
+Options (accepted by every command):
+  --config FILE         TOML configuration file (also TING_CONFIG)
+  --data DIR            data directory (default ./var)
+  --db URL              SQLite file or postgresql://user@host:port/db
+  --http ADDR:PORT      HTTP listen address (default 0.0.0.0:8080)
+  --sip ADDR:PORT       SIP listen address (default 0.0.0.0:5060)
+  --log-level LEVEL     trace, debug, info, warn, error, off
+  --demo                seed the demo tenant
+  --demo-password PW    password of every demo account
+  -h, --help            help for the command
+
+Precedence: flags > TING_* environment variables > configuration file > defaults.
+Run `ting help config` for every key.
+)";
+
+constexpr const char* kServeHelp = R"(Usage: ting serve [OPTIONS]
+
+Runs Ting: HTTP API and WebSocket on --http, SIP on --sip, storage in --data
+(SQLite) or --db. Migrations are applied at start. SIGTERM or SIGINT stops it
+cleanly: requests in flight finish, the database is closed, exit code 0.
+With --demo the demo tenant "demo" is seeded once (users admin, super, lead,
+qa, agents 1001-1005, sample customers); --demo-password sets their password
+at every start, otherwise a random one is printed on the first start.
+)";
+
+constexpr const char* kMigrateHelp = R"(Usage: ting migrate [OPTIONS]
+
+Applies every pending database migration and prints the schema version.
+`ting serve` does the same at start; this is for deployments that migrate
+before rolling out.
+)";
+
+constexpr const char* kUserHelp = R"(Usage:
+  ting user add USERNAME --tenant SLUG --role ROLE [--password PW | --password-stdin]
+                [--display-name NAME] [--phone NUMBER]
+  ting user passwd USERNAME --tenant SLUG [--password PW | --password-stdin]
+  ting user list --tenant SLUG
+
+Roles: agent, team_lead, qa_inspector, supervisor, admin, department; operator
+(only in the tenant "system"). Without a password, add and passwd generate one
+and print it. A new password also unlocks the account.
+)";
+
+constexpr const char* kBackupHelp = R"(Usage: ting backup DEST [OPTIONS]
+
+Writes a consistent copy of the data directory into DEST (created if needed)
+while Ting keeps running: the SQLite database through SQLite's online backup
+(one snapshot), then the other files (recordings, prompts, ...). Start a
+server with --data DEST to use the copy. With PostgreSQL, back the database
+up with pg_dump; this command then copies the files only.
+)";
+
+constexpr const char* kVersionHelp = "Usage: ting version\n\nPrints the version.\n";
+
+struct CommandLine {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // command options (--tenant, ...)
+  std::map<std::string, std::string> config;   // config key → value from flags
+  std::string config_file;
+  bool help = false;
+};
+
+// Command options that take a value, besides the configuration flags.
+const std::vector<std::string> kValueOptions = {"--tenant", "--role", "--password",
+                                                "--display-name", "--phone"};
+const std::vector<std::string> kSwitchOptions = {"--password-stdin"};
+
+bool parseArgs(int argc, char** argv, CommandLine& cl, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      cl.help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0 || arg == "--") {
+      cl.positional.push_back(arg);
+      continue;
+    }
+    std::string name = arg, value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    auto takeValue = [&]() -> bool {
+      if (has_value) return true;
+      if (i + 1 >= argc) {
+        error = name + " needs a value";
+        return false;
+      }
+      value = argv[++i];
+      return true;
+    };
+    if (name == "--config") {
+      if (!takeValue()) return false;
+      cl.config_file = value;
+      continue;
+    }
+    const ting::ConfigKey* key = nullptr;
+    for (const auto& k : ting::configKeys()) {
+      if (!k.flag.empty() && k.flag == name) key = &k;
+    }
+    if (key) {
+      if (key->kind == ting::ConfigKind::kBool) {
+        cl.config[key->key] = has_value ? value : "true";
+      } else {
+        if (!takeValue()) return false;
+        cl.config[key->key] = value;
+      }
+      continue;
+    }
+    if (std::find(kValueOptions.begin(), kValueOptions.end(), name) != kValueOptions.end()) {
+      if (!takeValue()) return false;
+      cl.options[name] = value;
+      continue;
+    }
+    if (std::find(kSwitchOptions.begin(), kSwitchOptions.end(), name) != kSwitchOptions.end()) {
+      cl.options[name] = "true";
+      continue;
+    }
+    error = "unknown option " + name + " (see ting --help)";
+    return false;
+  }
+  return true;
+}
+
+Status loadConfig(const CommandLine& cl, Config& config) {
+  std::string file = cl.config_file;
+  if (file.empty()) {
+    if (const char* env = std::getenv("TING_CONFIG")) file = env;
+  }
+  if (!file.empty()) TING_RETURN_IF_ERROR(ting::applyConfigFile(config, file));
+  TING_RETURN_IF_ERROR(ting::applyConfigEnv(config, [](const char* n) { return std::getenv(n); }));
+  for (const auto& [key, value] : cl.config) {
+    Status s = ting::setConfigValue(config, key, value);
+    if (!s.isOk()) return s;
+  }
+  return Status::ok();
+}
+
+int fail(const Status& s) {
+  std::fprintf(stderr, "ting: %s\n", s.message().c_str());
+  return s.code() == ting::StatusCode::kInvalidArgument ||
+                 s.code() == ting::StatusCode::kInvalidValue
+             ? 2
+             : 1;
+}
+
+int runServe(const Config& config) {
+  ting::server::blockStopSignals();
+  ting::server::Server server(config);
+  Status s = server.start();
+  if (!s.isOk()) {
+    spdlog::error("cannot start: {}", s.message());
+    server.stop();
+    return 1;
+  }
+  server.waitForStopSignal();
+  server.stop();
+  return 0;
+}
+
+int runMigrate(const Config& config) {
+  auto storage = ting::server::Storage::open(config, nullptr);
+  if (!storage.isOk()) return fail(storage.status());
+  auto version = ting::store::schemaVersion((*storage)->db());
+  if (!version.isOk()) return fail(version.status());
+  std::printf("schema version %d (%s)\n", *version, (*storage)->db().describe().c_str());
+  return 0;
+}
+
+ting::Result<std::string> readPassword(const CommandLine& cl, bool& generated) {
+  generated = false;
+  if (cl.options.contains("--password-stdin")) {
+    std::string line;
+    std::getline(std::cin, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+  }
+  if (auto it = cl.options.find("--password"); it != cl.options.end()) return it->second;
+  generated = true;
+  return ting::randomPassword(16);
+}
+
+int runUser(const Config& config, const CommandLine& cl) {
+  using namespace ting;
+  if (cl.positional.size() < 2) {
+    std::fputs(kUserHelp, stderr);
+    return 2;
+  }
+  const std::string& verb = cl.positional[1];
+  auto tenant_it = cl.options.find("--tenant");
+  if (tenant_it == cl.options.end()) return fail(ting::invalidArgument("--tenant is required"));
+  auto storage = server::Storage::open(config, nullptr);
+  if (!storage.isOk()) return fail(storage.status());
+  store::Store& st = (*storage)->store();
+  identity::Tenant tenant;
+  Status s = st.read([&](store::Session& session) -> Status {
+    TING_ASSIGN_OR_RETURN(tenant, identity::findTenantBySlug(session, tenant_it->second));
+    return Status::ok();
+  });
+  if (!s.isOk()) {
+    return fail(s.code() == StatusCode::kNotFound
+                    ? invalidArgument("no tenant '" + tenant_it->second + "'")
+                    : s);
+  }
+  store::Actor actor{tenant.id, 0, "cli", "cli"};
+  const PasswordParams params = server::passwordParams(config);
+
+  if (verb == "list") {
+    store::Rows rows;
+    s = st.read([&](store::Session& session) -> Status {
+      TING_ASSIGN_OR_RETURN(rows, session.query(std::string("SELECT ") + identity::kUserColumns +
+                                                    " FROM users WHERE tenant_id = ? ORDER BY "
+                                                    "username",
+                                                {tenant.id}));
+      return Status::ok();
+    });
+    if (!s.isOk()) return fail(s);
+    std::printf("%-20s %-14s %-9s %s\n", "USERNAME", "ROLE", "STATE", "NAME");
+    for (const auto& r : rows) {
+      auto u = identity::userFromRow(r);
+      std::printf("%-20s %-14s %-9s %s\n", u.username.c_str(),
+                  std::string(identity::roleName(u.role)).c_str(),
+                  u.disabled ? "disabled" : "active", u.display_name.c_str());
+    }
+    return 0;
+  }
+  if (cl.positional.size() < 3) return fail(ting::invalidArgument("USERNAME is required"));
+  const std::string& username = cl.positional[2];
+  bool generated = false;
+  auto password = readPassword(cl, generated);
+  if (!password.isOk()) return fail(password.status());
+
+  if (verb == "add") {
+    auto role_it = cl.options.find("--role");
+    if (role_it == cl.options.end()) return fail(ting::invalidArgument("--role is required"));
+    auto role = identity::parseRole(role_it->second);
+    if (!role) return fail(ting::invalidArgument("no role '" + role_it->second + "'"));
+    if ((*role == identity::Role::kOperator) != (tenant.slug == identity::kSystemTenant)) {
+      return fail(ting::invalidArgument("operators, and only operators, belong to tenant 'system'"));
+    }
+    identity::NewUser nu{username, *password, *role,
+                         cl.options.contains("--display-name") ? cl.options.at("--display-name")
+                                                               : "",
+                         cl.options.contains("--phone") ? cl.options.at("--phone") : ""};
+    s = st.write(actor, [&](store::Tx& tx) -> Status {
+      auto u = identity::createUser(tx, tenant.id, nu, params);
+      return u.isOk() ? Status::ok() : u.status();
+    });
+    if (!s.isOk()) return fail(s);
+    std::printf("user %s added to %s as %s\n", username.c_str(), tenant.slug.c_str(),
+                role_it->second.c_str());
+  } else if (verb == "passwd") {
+    s = st.write(actor, [&](store::Tx& tx) -> Status {
+      TING_ASSIGN_OR_RETURN(auto user, identity::findUserByUsername(tx.session(), tenant.id,
+                                                                    username));
+      identity::UserPatch patch;
+      patch.password = *password;
+      auto u = identity::updateUser(tx, tenant.id, user.id, patch, params);
+      return u.isOk() ? Status::ok() : u.status();
+    });
+    if (!s.isOk()) return fail(s);
+    std::printf("password of %s in %s changed\n", username.c_str(), tenant.slug.c_str());
+  } else {
+    return fail(ting::invalidArgument("unknown user command '" + verb + "' (add, passwd, list)"));
+  }
+  if (generated) std::printf("password: %s\n", password->c_str());
+  return 0;
+}
+
+int runBackup(const Config& config, const CommandLine& cl) {
+  namespace fs = std::filesystem;
+  if (cl.positional.size() < 2) return fail(ting::invalidArgument("DEST is required"));
+  fs::path dest = cl.positional[1];
+  std::error_code ec;
+  if (fs::exists(dest / "ting.db", ec)) {
+    return fail(ting::invalidArgument("'" + dest.string() + "' already holds a ting.db; choose an empty "
+                                "directory"));
+  }
+  fs::create_directories(dest, ec);
+  if (ec) return fail(ting::unavailable("cannot create " + dest.string() + ": " + ec.message()));
+  auto storage = ting::server::Storage::open(config, nullptr);
+  if (!storage.isOk()) return fail(storage.status());
+  auto& db = (*storage)->db();
+  if (db.dialect() == ting::store::Dialect::kSqlite) {
+    Status s = db.backupTo((dest / "ting.db").string());
+    if (!s.isOk()) return fail(s);
+  } else {
+    std::fprintf(stderr, "ting: the database is PostgreSQL (%s): back it up with pg_dump; "
+                         "copying the data directory's files only\n",
+                 db.describe().c_str());
+  }
+  fs::path src = config.data_dir;
+  for (const auto& entry : fs::directory_iterator(src, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("ting.db", 0) == 0) continue;  // the database, copied above
+    fs::copy(entry.path(), dest / name, fs::copy_options::recursive, ec);
+    if (ec) return fail(ting::unavailable("cannot copy " + name + ": " + ec.message()));
+  }
+  std::printf("backup of %s written to %s\n", db.describe().c_str(), dest.string().c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommandLine cl;
+  std::string error;
+  if (!parseArgs(argc, argv, cl, error)) {
+    std::fprintf(stderr, "ting: %s\n", error.c_str());
+    return 2;
+  }
+  const std::string command = cl.positional.empty() ? "" : cl.positional[0];
+  if (command.empty() || command == "help") {
+    if (cl.positional.size() > 1 && cl.positional[1] == "config") {
+      std::fputs(ting::configReference().c_str(), stdout);
+      return 0;
+    }
+    std::fputs(kUsage, stdout);
+    return command.empty() && !cl.help ? 2 : 0;
+  }
+  const std::map<std::string, const char*> help = {{"serve", kServeHelp},
+                                                   {"migrate", kMigrateHelp},
+                                                   {"user", kUserHelp},
+                                                   {"backup", kBackupHelp},
+                                                   {"version", kVersionHelp}};
+  auto h = help.find(command);
+  if (h == help.end()) {
+    std::fprintf(stderr, "ting: unknown command '%s' (see ting --help)\n", command.c_str());
+    return 2;
+  }
+  if (cl.help) {
+    std::fputs(h->second, stdout);
+    std::fputs("\nOptions: see ting --help.\n", stdout);
+    return 0;
+  }
+  if (command == "version") {
+    std::printf("ting %s\n", TING_VERSION);
+    return 0;
+  }
+  Config config;
+  Status s = loadConfig(cl, config);
+  if (!s.isOk()) return fail(s);
+  s = ting::initLogging(config.log_level, config.log_format);
+  if (!s.isOk()) return fail(s);
+  if (command == "serve") return runServe(config);
+  if (command == "migrate") return runMigrate(config);
+  if (command == "user") return runUser(config, cl);
+  return runBackup(config, cl);
+}

@@ -1,0 +1,130 @@
+#include "server/server.h"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "api/api_context.h"
+#include "api/http_server.h"
+#include "api/router.h"
+#include "api/ws_hub.h"
+#include "identity/auth.h"
+#include "server/demo.h"
+#include "store/migrations/migrations.h"
+
+namespace ting::server {
+
+PasswordParams passwordParams(const Config& config) {
+  return {static_cast<std::uint32_t>(config.argon2_memory_kib),
+          static_cast<std::uint32_t>(config.argon2_iterations), 1};
+}
+
+Result<std::unique_ptr<Storage>> Storage::open(const Config& config, MetricsRegistry* metrics) {
+  TING_RETURN_IF_ERROR(initCrypto());
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    return unavailable("cannot create data directory '" + config.data_dir + "': " + ec.message());
+  }
+  auto storage = std::unique_ptr<Storage>(new Storage());
+  store::DatabaseOptions options{config.pool_size, config.sqlite_synchronous, metrics};
+  TING_ASSIGN_OR_RETURN(storage->db_, store::openDatabase(config.databaseUrl(), options));
+  TING_ASSIGN_OR_RETURN(auto report, store::migrate(*storage->db_));
+  if (report.from_version != report.to_version) {
+    spdlog::info("database {} migrated from version {} to {}", storage->db_->describe(),
+                 report.from_version, report.to_version);
+  }
+  storage->store_ =
+      std::make_unique<store::Store>(*storage->db_, storage->bus_, SystemClock::instance());
+  return storage;
+}
+
+struct Server::ApiState {
+  api::ApiContext ctx;
+};
+
+Server::Server(Config config) : config_(std::move(config)) {}
+
+Server::~Server() { stop(); }
+
+Status Server::start() {
+  auto t0 = std::chrono::steady_clock::now();
+  registerProcessMetrics(metrics_);
+  TING_ASSIGN_OR_RETURN(storage_, Storage::open(config_, &metrics_));
+  if (config_.demo) {
+    TING_RETURN_IF_ERROR(seedDemo(storage_->store(), config_.demo_password,
+                                  passwordParams(config_)));
+  }
+  identity::AuthOptions auth_options{config_.token_ttl, config_.backoff_after,
+                                     config_.max_failed_logins, config_.lockout,
+                                     passwordParams(config_)};
+  auth_ = std::make_unique<identity::AuthService>(storage_->store(), storage_->bus(), auth_options);
+  hub_ = std::make_unique<api::WsHub>(storage_->bus(), metrics_);
+  router_ = std::make_unique<api::Router>(metrics_, *auth_);
+  store::Database& db = storage_->db();
+  api_state_ = std::make_unique<ApiState>(ApiState{api::ApiContext{
+      storage_->store(), *auth_, metrics_, passwordParams(config_), [&db]() -> Status {
+        auto r = db.query("SELECT 1", {});
+        return r.isOk() ? Status::ok() : r.status();
+      }}});
+  api::addAllRoutes(*router_, api_state_->ctx);
+
+  api::HttpLimits limits{static_cast<std::size_t>(config_.http_body_limit),
+                         static_cast<std::size_t>(config_.http_header_limit),
+                         std::chrono::seconds(config_.http_request_timeout),
+                         static_cast<std::size_t>(config_.ws_message_limit),
+                         static_cast<std::size_t>(config_.ws_queue_limit)};
+  http_ = std::make_unique<api::HttpServer>(*router_, *hub_, limits, metrics_);
+  int threads = config_.http_threads > 0
+                    ? config_.http_threads
+                    : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  TING_RETURN_IF_ERROR(http_->start(config_.http_listen, threads));
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                  .count();
+  spdlog::info("ting {} serving HTTP on {} (port {}), database {}, {} I/O threads; started in "
+               "{:.0f} ms",
+               TING_VERSION, config_.http_listen, http_->port(), storage_->db().describe(),
+               threads, ms);
+  return Status::ok();
+}
+
+std::uint16_t Server::httpPort() const { return http_ ? http_->port() : 0; }
+
+void blockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+void Server::waitForStopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+void Server::stop() {
+  if (http_) {
+    http_->stop(std::chrono::seconds(config_.shutdown_grace));
+    http_.reset();
+  }
+  router_.reset();
+  hub_.reset();
+  auth_.reset();
+  api_state_.reset();
+  if (storage_) {
+    storage_.reset();
+    spdlog::info("stopped; database closed");
+  }
+}
+
+}  // namespace ting::server

@@ -1,0 +1,106 @@
+#pragma once
+// The database behind Ting: SQLite (embedded, default) or PostgreSQL. Both
+// adapters take the same SQL — `?` placeholders, BIGINT millisecond times,
+// INTEGER booleans — and never throw: failures come back as Status
+// (kConflict for a unique violation, kUnavailable for a lost connection).
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/metrics.h"
+#include "common/status.h"
+
+namespace ting::store {
+
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+inline Value nullValue() { return std::monostate{}; }
+// An optional text: empty means NULL.
+inline Value textOrNull(const std::string& s) { return s.empty() ? Value{} : Value{s}; }
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
+  size_t size() const { return values_.size(); }
+  bool isNull(size_t i) const { return std::holds_alternative<std::monostate>(values_.at(i)); }
+  // Integer value; 0 for NULL. Converts text holding digits.
+  std::int64_t integer(size_t i) const;
+  // Text value; "" for NULL. Renders numbers.
+  std::string text(size_t i) const;
+  const Value& value(size_t i) const { return values_.at(i); }
+
+ private:
+  std::vector<Value> values_;
+};
+
+using Rows = std::vector<Row>;
+
+enum class Dialect { kSqlite, kPostgres };
+
+// One connection, used by one thread at a time (inside read() or write()).
+class Session {
+ public:
+  virtual ~Session() = default;
+  virtual Result<Rows> query(std::string_view sql, std::span<const Value> params) = 0;
+  // Runs several statements without parameters (migrations).
+  virtual Status execScript(std::string_view sql) = 0;
+  virtual Dialect dialect() const = 0;
+
+  Result<Rows> query(std::string_view sql, std::initializer_list<Value> params) {
+    return query(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+  Status exec(std::string_view sql, std::initializer_list<Value> params) {
+    auto r = query(sql, params);
+    return r.isOk() ? Status::ok() : r.status();
+  }
+  // The first row, or kNotFound.
+  Result<Row> queryOne(std::string_view sql, std::initializer_list<Value> params);
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  // Runs `fn` on a connection for reading (SQLite: one of the reader pool, so
+  // reads never wait for the writer).
+  virtual Status read(const std::function<Status(Session&)>& fn) = 0;
+  // Runs `fn` in a transaction: committed when fn returns ok, rolled back
+  // otherwise. SQLite has one writer; callers queue for it.
+  virtual Status write(const std::function<Status(Session&)>& fn) = 0;
+  // Consistent online copy of the database to `path` (SQLite only).
+  virtual Status backupTo(const std::string& path) = 0;
+  virtual Dialect dialect() const = 0;
+  // Where the data lives, without credentials.
+  virtual std::string describe() const = 0;
+
+  // Convenience: one query on a reader.
+  Result<Rows> query(std::string_view sql, std::initializer_list<Value> params);
+};
+
+struct DatabaseOptions {
+  int pool_size = 8;
+  std::string sqlite_synchronous = "normal";
+  MetricsRegistry* metrics = nullptr;  // optional: query timings
+};
+
+// Opens `url`: postgresql://... or postgres://... for PostgreSQL, anything else
+// is a SQLite file path (its directory must exist).
+Result<std::unique_ptr<Database>> openDatabase(const std::string& url,
+                                               const DatabaseOptions& options);
+
+// Query timing histograms shared by both adapters.
+struct QueryTimers {
+  Histogram* read = nullptr;
+  Histogram* write = nullptr;
+  Counter* errors = nullptr;
+  static QueryTimers create(MetricsRegistry* metrics, const char* backend);
+};
+
+}  // namespace ting::store

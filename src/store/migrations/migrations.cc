@@ -1,0 +1,164 @@
+#include "store/migrations/migrations.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/clock.h"
+
+namespace ting::store {
+
+namespace {
+
+constexpr const char* kV1Foundation = R"sql(
+CREATE TABLE tenants (
+  id {{id}},
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+INSERT INTO tenants (slug, name, created_at, updated_at) VALUES ('system', 'Service operator', 0, 0);
+
+CREATE TABLE users (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  username TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '',
+  phone TEXT,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  last_failed_at BIGINT NOT NULL DEFAULT 0,
+  locked_until BIGINT NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, username)
+);
+CREATE UNIQUE INDEX users_tenant_phone ON users (tenant_id, phone);
+CREATE INDEX users_tenant_created ON users (tenant_id, created_at, id);
+
+CREATE TABLE sessions (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE INDEX sessions_tenant_user ON sessions (tenant_id, user_id);
+
+CREATE TABLE customers (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  phone TEXT,
+  email TEXT,
+  company TEXT,
+  notes TEXT,
+  vip INTEGER NOT NULL DEFAULT 0,
+  created_by BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX customers_tenant_phone ON customers (tenant_id, phone);
+CREATE INDEX customers_tenant_name ON customers (tenant_id, name, id);
+CREATE INDEX customers_tenant_created ON customers (tenant_id, created_at, id);
+CREATE INDEX customers_tenant_updated ON customers (tenant_id, updated_at, id);
+
+CREATE TABLE audit_log (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  at BIGINT NOT NULL,
+  actor_id BIGINT,
+  actor TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  entity_id TEXT,
+  action TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT,
+  request_id TEXT
+);
+CREATE INDEX audit_log_tenant ON audit_log (tenant_id, id);
+CREATE INDEX audit_log_entity ON audit_log (tenant_id, entity, entity_id, id);
+)sql";
+
+std::string forDialect(std::string sql, Dialect dialect) {
+  const std::string id = dialect == Dialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT"
+                                                     : "BIGSERIAL PRIMARY KEY";
+  for (auto pos = sql.find("{{id}}"); pos != std::string::npos; pos = sql.find("{{id}}", pos)) {
+    sql.replace(pos, 6, id);
+  }
+  return sql;
+}
+
+constexpr const char* kCreateVersionTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+    "NULL, applied_at BIGINT NOT NULL)";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "foundation: tenants, users, sessions, customers, audit log", kV1Foundation},
+  };
+  return kMigrations;
+}
+
+Result<int> schemaVersion(Database& db) {
+  int version = 0;
+  Status s = db.read([&](Session& session) -> Status {
+    auto exists = session.query(
+        session.dialect() == Dialect::kSqlite
+            ? "SELECT name FROM sqlite_master WHERE type='table' AND name='schema_migrations'"
+            : "SELECT tablename FROM pg_tables WHERE tablename='schema_migrations' AND "
+              "schemaname=current_schema()",
+        {});
+    if (!exists.isOk()) return exists.status();
+    if (exists->empty()) return Status::ok();
+    TING_ASSIGN_OR_RETURN(Row row,
+                          session.queryOne("SELECT COALESCE(MAX(version), 0) FROM "
+                                           "schema_migrations",
+                                           {}));
+    version = static_cast<int>(row.integer(0));
+    return Status::ok();
+  });
+  if (!s.isOk()) return s;
+  return version;
+}
+
+Result<MigrationReport> migrate(Database& db) {
+  MigrationReport report;
+  TING_RETURN_IF_ERROR(db.write([&](Session& session) -> Status {
+    if (session.dialect() == Dialect::kPostgres) {
+      // Serialize concurrent migrators; released at commit.
+      TING_RETURN_IF_ERROR(session.execScript("SELECT pg_advisory_xact_lock(7355608)"));
+    }
+    return session.execScript(kCreateVersionTable);
+  }));
+  TING_ASSIGN_OR_RETURN(report.from_version, schemaVersion(db));
+  report.to_version = report.from_version;
+  for (const auto& m : migrations()) {
+    if (m.version <= report.to_version) continue;
+    bool applied = false;
+    TING_RETURN_IF_ERROR(db.write([&](Session& session) -> Status {
+      if (session.dialect() == Dialect::kPostgres) {
+        TING_RETURN_IF_ERROR(session.execScript("SELECT pg_advisory_xact_lock(7355608)"));
+      }
+      // Another process may have applied it while we waited for the lock.
+      TING_ASSIGN_OR_RETURN(Rows done, session.query("SELECT version FROM schema_migrations "
+                                                     "WHERE version = ?",
+                                                     {std::int64_t{m.version}}));
+      if (!done.empty()) return Status::ok();
+      TING_RETURN_IF_ERROR(session.execScript(forDialect(m.sql, session.dialect())));
+      applied = true;
+      return session.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                          {std::int64_t{m.version}, m.name, SystemClock::instance().nowMillis()});
+    }));
+    if (applied) spdlog::info("schema migrated to version {}: {}", m.version, m.name);
+    report.to_version = m.version;
+  }
+  return report;
+}
+
+}  // namespace ting::store

@@ -1,0 +1,183 @@
+"""Role-based access: every documented route x every role, allowed vs 403."""
+
+import pytest
+import websocket
+
+import tingtest as T
+
+ROUTES = T.documented_routes()
+MATRIX_ROLES = T.ROLES + ["department"]
+# Covered by test_password_and_logout_for_every_role (they change the caller's session).
+SESSION_ROUTES = {("PUT", "/api/v1/me/password"), ("POST", "/api/v1/auth/logout")}
+
+
+@pytest.fixture(scope="module")
+def ctx(shared, tok):
+    admin = tok("admin")
+    cache = {}
+
+    def role_token(role):
+        if role == "department":
+            if "department" not in cache:
+                u = T.create_user(shared, admin, "department")
+                cache["department"] = shared.login("demo", u["username"], T.OTHER_PASSWORD)
+            return cache["department"]
+        return tok(role)
+
+    return {
+        "token": role_token,
+        "customer": T.create_customer(shared, admin, name="Rbac target customer"),
+        "user": T.create_user(shared, admin, "agent", display_name="Rbac target user"),
+    }
+
+
+def request_for(shared, tok, ctx, method, path, role="admin"):
+    """(method, path, json, status expected when allowed, check after a 403)."""
+    admin = tok("admin")
+    cid, uid = ctx["customer"]["id"], ctx["user"]["id"]
+    if (method, path) == ("GET", "/healthz"):
+        return method, path, None, 200, None
+    if (method, path) == ("GET", "/metrics"):
+        return method, path, None, 200, None
+    if (method, path) == ("GET", "/api/v1/openapi.json"):
+        return method, path, None, 200, None
+    if (method, path) == ("POST", "/api/v1/auth/login"):
+        return method, path, {"tenant": "demo", "username": "1005",
+                              "password": T.DEMO_PASSWORD}, 200, None
+    if (method, path) == ("GET", "/api/v1/me"):
+        return method, path, None, 200, None
+    if (method, path) == ("GET", "/api/v1/tenants"):
+        return method, path, None, 200, None
+    if (method, path) == ("POST", "/api/v1/tenants"):
+        slug = T.uniq("rb")
+        return method, path, {"slug": slug, "name": "Rbac " + slug, "admin_username": "a1",
+                              "admin_password": T.OTHER_PASSWORD}, 201, None
+    if (method, path) == ("GET", "/api/v1/users"):
+        return method, path, None, 200, None
+    if (method, path) == ("POST", "/api/v1/users"):
+        return method, path, {"username": T.uniq("rb"), "password": T.OTHER_PASSWORD,
+                              "role": "agent"}, 201, None
+    if (method, path) == ("GET", "/api/v1/users/{id}"):
+        return method, f"/api/v1/users/{uid}", None, 200, None
+    if (method, path) == ("PATCH", "/api/v1/users/{id}"):
+        def unchanged():
+            u = T.expect(shared.api("GET", f"/api/v1/users/{uid}", token=admin), 200)
+            assert u["display_name"] != f"by-{role}", u
+        return method, f"/api/v1/users/{uid}", {"display_name": f"by-{role}"}, 200, unchanged
+    if (method, path) == ("GET", "/api/v1/customers"):
+        return method, path, None, 200, None
+    if (method, path) == ("POST", "/api/v1/customers"):
+        return method, path, {"name": T.uniq("Rbac-")}, 201, None
+    if (method, path) == ("GET", "/api/v1/customers/{id}"):
+        return method, f"/api/v1/customers/{cid}", None, 200, None
+    if (method, path) == ("PATCH", "/api/v1/customers/{id}"):
+        return method, f"/api/v1/customers/{cid}", {"notes": "patched"}, 200, None
+    if (method, path) == ("DELETE", "/api/v1/customers/{id}"):
+        victim = T.create_customer(shared, admin)["id"]
+
+        def still_there():
+            T.expect(shared.api("GET", f"/api/v1/customers/{victim}", token=admin), 200)
+        return method, f"/api/v1/customers/{victim}", None, 204, still_there
+    if (method, path) == ("GET", "/api/v1/audit"):
+        return method, path, None, 200, None
+    raise KeyError(f"no RBAC request for {method} {path}: add one to test_rbac.py")
+
+
+def test_every_documented_route_has_a_matrix_entry(shared, tok, ctx):
+    for method, path, _roles in ROUTES:
+        if (method, path) in SESSION_ROUTES or path == "/api/v1/events":
+            continue
+        request_for(shared, tok, ctx, method, path)
+
+
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+@pytest.mark.parametrize("route", [r for r in ROUTES if (r[0], r[1]) not in SESSION_ROUTES],
+                         ids=lambda r: f"{r[0]} {r[1]}")
+def test_route_role(shared, tok, ctx, route, role):
+    method, path, roles = route
+    token = ctx["token"](role)
+    allowed = T.route_allows(roles, role)
+    if path == "/api/v1/events":
+        try:
+            ws, hello = shared.ws_connect(token)
+        except websocket.WebSocketBadStatusException as e:
+            assert not allowed, f"{role} refused: {e.status_code}"
+            assert e.status_code == 403
+            return
+        ws.close()
+        assert allowed, f"{role} was allowed to open the event stream"
+        assert hello["type"] == "hello"
+        return
+    m, p, body, ok, check = request_for(shared, tok, ctx, method, path, role)
+    st, _h, got = shared.api(m, p, token=token, json=body)
+    if allowed:
+        assert st == ok, f"{role} {method} {path}: expected {ok}, got {st}: {got!r}"
+    else:
+        T.assert_error((st, _h, got), 403, "forbidden")
+        if check:
+            check()
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r[2] != "public"],
+                         ids=lambda r: f"{r[0]} {r[1]}")
+def test_route_needs_a_token(shared, tok, ctx, route):
+    method, path, _roles = route
+    if path == "/api/v1/events":
+        with pytest.raises(websocket.WebSocketBadStatusException) as e:
+            shared.ws_connect(None)
+        assert e.value.status_code == 401
+        return
+    p = path.replace("{id}", str(ctx["customer"]["id"] if "customers" in path
+                                 else ctx["user"]["id"]))
+    body = {"name": "x"} if method in ("POST", "PATCH", "PUT") else None
+    T.assert_error(shared.api(method, p, json=body), 401, "unauthenticated")
+
+
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_password_and_logout_for_every_role(shared, tok, role):
+    """PUT /me/password and POST /auth/logout are open to any role."""
+    username = T.uniq("pw")
+    if role == "operator":
+        shared.cli("user", "add", username, "--tenant", "system", "--role", "operator",
+                   "--password", T.OTHER_PASSWORD, check=True)
+        tenant = "system"
+    else:
+        T.create_user(shared, tok("admin"), role, username=username)
+        tenant = "demo"
+    token = shared.login(tenant, username, T.OTHER_PASSWORD)
+    st, _h, body = shared.api("PUT", "/api/v1/me/password", token=token,
+                              json={"current_password": T.OTHER_PASSWORD,
+                                    "new_password": "Changed-pass-9"})
+    assert st == 204, (st, body)
+    token2 = shared.login(tenant, username, "Changed-pass-9")
+    st, _h, body = shared.api("POST", "/api/v1/auth/logout", token=token2)
+    assert st == 204, (st, body)
+    T.assert_error(shared.api("GET", "/api/v1/me", token=token2), 401, "unauthenticated")
+
+
+def test_admin_cannot_create_operator_or_escalate(shared, tok):
+    admin = tok("admin")
+    st, _h, body = shared.api("POST", "/api/v1/users", token=admin,
+                              json={"username": T.uniq("esc"), "password": T.OTHER_PASSWORD,
+                                    "role": "operator"})
+    assert st in (403, 422), (st, body)
+    user = T.create_user(shared, admin, "agent")
+    st, _h, body = shared.api("PATCH", f"/api/v1/users/{user['id']}", token=admin,
+                              json={"role": "operator"})
+    assert st in (403, 422), (st, body)
+
+
+def test_role_change_takes_effect(shared, tok):
+    admin = tok("admin")
+    user = T.create_user(shared, admin, "agent")
+    token = shared.login("demo", user["username"], T.OTHER_PASSWORD)
+    T.assert_error(shared.api("GET", "/api/v1/users", token=token), 403, "forbidden")
+    T.expect(shared.api("PATCH", f"/api/v1/users/{user['id']}", token=admin,
+                        json={"role": "supervisor"}), 200)
+    # Either the old token now carries the new role, or it was revoked.
+    st, _h, body = shared.api("GET", "/api/v1/users", token=token)
+    if st == 401:
+        token = shared.login("demo", user["username"], T.OTHER_PASSWORD)
+        st, _h, body = shared.api("GET", "/api/v1/users", token=token)
+    assert st == 200, (st, body)
+    T.assert_error(shared.api("GET", "/api/v1/audit", token=token), 403, "forbidden")
