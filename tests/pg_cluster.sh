@@ -53,7 +53,7 @@ case "$cmd" in
     for _ in 1 2 3 4 5; do
       port=$(free_port)
       if as_pg "$PGBIN/pg_ctl" -D "$dir/db" -l "$dir/log" \
-          -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+          -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=200" \
           -w -t 60 start >/dev/null 2>&1; then
         started=1
         break

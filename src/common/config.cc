@@ -15,10 +15,21 @@ std::string Config::databaseUrl() const {
 
 namespace {
 
+ConfigKey base(std::string key, std::string env, std::string flag, ConfigKind kind,
+               std::string doc) {
+  ConfigKey k;
+  k.key = std::move(key);
+  k.env = std::move(env);
+  k.flag = std::move(flag);
+  k.kind = kind;
+  k.doc = std::move(doc);
+  return k;
+}
+
 ConfigKey str(std::string key, std::string env, std::string flag, std::string doc,
               std::string Config::*member, std::vector<std::string> choices = {}) {
-  ConfigKey k{std::move(key), std::move(env), std::move(flag), ConfigKind::kString,
-              std::move(doc)};
+  ConfigKey k = base(std::move(key), std::move(env), std::move(flag), ConfigKind::kString,
+                     std::move(doc));
   k.choices = std::move(choices);
   k.set = [member](Config& c, const std::string& v) { c.*member = v; };
   k.get = [member](const Config& c) { return c.*member; };
@@ -28,7 +39,9 @@ ConfigKey str(std::string key, std::string env, std::string flag, std::string do
 template <class T>
 ConfigKey num(std::string key, std::string env, std::string doc, T Config::*member,
               std::int64_t min, std::int64_t max) {
-  ConfigKey k{std::move(key), std::move(env), "", ConfigKind::kInt, std::move(doc), min, max};
+  ConfigKey k = base(std::move(key), std::move(env), "", ConfigKind::kInt, std::move(doc));
+  k.min = min;
+  k.max = max;
   k.set = [member](Config& c, const std::string& v) { c.*member = static_cast<T>(std::stoll(v)); };
   k.get = [member](const Config& c) { return std::to_string(c.*member); };
   return k;
@@ -36,8 +49,8 @@ ConfigKey num(std::string key, std::string env, std::string doc, T Config::*memb
 
 ConfigKey flag(std::string key, std::string env, std::string flag_name, std::string doc,
                bool Config::*member) {
-  ConfigKey k{std::move(key), std::move(env), std::move(flag_name), ConfigKind::kBool,
-              std::move(doc)};
+  ConfigKey k = base(std::move(key), std::move(env), std::move(flag_name), ConfigKind::kBool,
+                     std::move(doc));
   k.set = [member](Config& c, const std::string& v) { c.*member = v == "true"; };
   k.get = [member](const Config& c) { return std::string(c.*member ? "true" : "false"); };
   return k;

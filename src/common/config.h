@@ -57,7 +57,7 @@ struct ConfigKey {
   std::string key;   // "http.body_limit": section.name in the TOML file
   std::string env;   // "TING_HTTP_BODY_LIMIT"
   std::string flag;  // "--http", or empty
-  ConfigKind kind;
+  ConfigKind kind = ConfigKind::kString;
   std::string doc;
   std::int64_t min = 0;                 // for kInt
   std::int64_t max = INT32_MAX;         // for kInt

@@ -75,6 +75,8 @@ def test_sigterm_with_request_in_flight_exits_0(server_factory):
         sock.sendall(T.raw_request_bytes("POST", "/api/v1/auth/login",
                                          json={"tenant": "demo", "username": "1001",
                                                "password": T.DEMO_PASSWORD}))
+        # The request is in flight once the server has read it off the socket.
+        T.poll(lambda: T.server_has_read(sock), 5, interval=0.001, what="server to read")
         srv.proc.send_signal(signal.SIGTERM)
         st, _h, body = T.read_response(sock)
         assert st in (200, 503), (st, body)

@@ -171,6 +171,21 @@ def read_response(sock):
     return status, hdrs, _parse_body(rest, hdrs.get("content-type"))
 
 
+def server_has_read(client_sock):
+    """True once the server end of this loopback connection has nothing unread in its
+    receive queue (from /proc/net/tcp): the server has read every byte we sent."""
+    lport = client_sock.getsockname()[1]
+    sport = client_sock.getpeername()[1]
+    want_local = f"0100007F:{sport:04X}"
+    want_remote = f"0100007F:{lport:04X}"
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            cols = line.split()
+            if cols[1] == want_local and cols[2] == want_remote:
+                return int(cols[4].split(":")[1], 16) == 0
+    return False
+
+
 def raw_http(port, request, timeout=REQUEST_TIMEOUT):
     """Sends raw request bytes and reads one response, tolerating the server closing
     early (e.g. 413/431 before the whole request is sent)."""
@@ -447,8 +462,10 @@ def ws_close_code(ws, timeout=10):
     ws.settimeout(timeout)
     try:
         while True:
-            op, frame = ws.recv_data_frame(True)
-            if op == websocket.ABNF.OPCODE_CLOSE:
+            # recv_frame, not recv_data_frame: the latter answers the close frame itself
+            # and would turn a server that already hung up into a BrokenPipeError.
+            frame = ws.recv_frame()
+            if frame.opcode == websocket.ABNF.OPCODE_CLOSE:
                 data = frame.data or b""
                 return struct.unpack("!H", data[:2])[0] if len(data) >= 2 else None
     except (websocket.WebSocketConnectionClosedException, ConnectionResetError,
