@@ -1,18 +1,18 @@
 #include "api/http_server.h"
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <charconv>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
-#include <spdlog/spdlog.h>
 
 #include "api/api_context.h"
 #include "common/crypto.h"
@@ -123,8 +123,8 @@ class WsSession final : public Connection,
                         public WsClient,
                         public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(Impl* server, beast::tcp_stream&& stream,
-            identity::Principal principal, std::set<std::string> topics)
+  WsSession(Impl* server, beast::tcp_stream&& stream, identity::Principal principal,
+            std::set<std::string> topics)
       : server_(server),
         ws_(std::move(stream)),
         principal_(std::move(principal)),
@@ -139,9 +139,8 @@ class WsSession final : public Connection,
     track_id_ = server_->track(weak_from_this());
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(server_->limits.ws_message_limit);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-      res.set(http::field::server, "ting");
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "ting"); }));
     ws_.async_accept(req, beast::bind_front_handler(&WsSession::onAccept, shared_from_this()));
   }
 
@@ -155,9 +154,9 @@ class WsSession final : public Connection,
     net::post(ws_.get_executor(), [self = shared_from_this()] {
       if (self->closing_) return;
       self->closing_ = true;
-      self->ws_.async_close(websocket::close_reason(websocket::close_code::going_away,
-                                                    "server shutting down"),
-                            [self](beast::error_code) {});
+      self->ws_.async_close(
+          websocket::close_reason(websocket::close_code::going_away, "server shutting down"),
+          [self](beast::error_code) {});
     });
   }
 
@@ -258,14 +257,14 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
   void onRead(beast::error_code ec, std::size_t) {
     busy_ = true;
     if (ec == http::error::body_limit) {
-      return writeError(413, "body_too_large",
-                        "the body exceeds " + std::to_string(server_->limits.body_limit) +
-                            " bytes");
+      return writeError(
+          413, "body_too_large",
+          "the body exceeds " + std::to_string(server_->limits.body_limit) + " bytes");
     }
     if (ec == http::error::header_limit) {
-      return writeError(431, "headers_too_large",
-                        "the request head exceeds " +
-                            std::to_string(server_->limits.header_limit) + " bytes");
+      return writeError(
+          431, "headers_too_large",
+          "the request head exceeds " + std::to_string(server_->limits.header_limit) + " bytes");
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
@@ -342,8 +341,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     write(errorResponse(status, code, message), server_->nextRequestId(), false);
   }
 
-  void write(Response response, const std::string& request_id, bool keep_alive,
-             bool head = false) {
+  void write(Response response, const std::string& request_id, bool keep_alive, bool head = false) {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), 11);
     res->set(http::field::server, "ting");
@@ -354,12 +352,12 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     res->body() = std::move(response.body);
     res->prepare_payload();
     if (head) res->body().clear();
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                   std::size_t) {
-                        if (ec || !keep_alive) return self->close();
-                        self->doRead();
-                      });
+    http::async_write(
+        stream_, *res,
+        [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) return self->close();
+          self->doRead();
+        });
   }
 
   void close() {
@@ -381,8 +379,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor->async_accept(net::make_strand(*ioc), [this](beast::error_code ec,
-                                                          tcp::socket socket) {
+  acceptor->async_accept(net::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);

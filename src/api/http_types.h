@@ -2,12 +2,11 @@
 // Requests and responses as handlers see them: plain structs, no Beast, so
 // handlers compile fast and are tested without sockets.
 
+#include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/json/value.hpp>
 
 #include "common/status.h"
 

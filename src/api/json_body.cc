@@ -67,8 +67,7 @@ const boost::json::value* JsonBody::field(std::string_view key, bool required) {
   return v;
 }
 
-std::optional<std::string> JsonBody::string(std::string_view key, bool required,
-                                            size_t max_bytes) {
+std::optional<std::string> JsonBody::string(std::string_view key, bool required, size_t max_bytes) {
   const auto* v = field(key, required);
   if (!v) return has(key) && status_.isOk() ? std::optional<std::string>("") : std::nullopt;
   if (!v->is_string()) {
@@ -77,9 +76,9 @@ std::optional<std::string> JsonBody::string(std::string_view key, bool required,
   }
   const auto& s = v->get_string();
   if (s.size() > max_bytes) {
-    fail(invalidValue("'" + std::string(key) + "' must be at most " + std::to_string(max_bytes) +
-                          " bytes",
-                      std::string(key)));
+    fail(invalidValue(
+        "'" + std::string(key) + "' must be at most " + std::to_string(max_bytes) + " bytes",
+        std::string(key)));
     return std::nullopt;
   }
   if (!validUtf8(s)) {
@@ -99,8 +98,8 @@ std::optional<bool> JsonBody::boolean(std::string_view key, bool required) {
   return v->get_bool();
 }
 
-std::optional<std::int64_t> JsonBody::integer(std::string_view key, bool required,
-                                              std::int64_t min, std::int64_t max) {
+std::optional<std::int64_t> JsonBody::integer(std::string_view key, bool required, std::int64_t min,
+                                              std::int64_t max) {
   const auto* v = field(key, required);
   if (!v) return std::nullopt;
   std::int64_t n = 0;

@@ -9,13 +9,12 @@
 //   auto vip = body.boolean("vip");
 //   TING_RETURN_IF_ERROR(body.finish());
 
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-
-#include <boost/json/value.hpp>
 
 #include "common/status.h"
 

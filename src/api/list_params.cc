@@ -1,9 +1,8 @@
 #include "api/list_params.h"
 
-#include <charconv>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 
 #include "common/crypto.h"
 
@@ -82,14 +81,15 @@ Result<ListParams> parseListParams(const Call& call, const ListSpec& spec) {
   return out;
 }
 
-Response listResponse(boost::json::array items, const store::Page& page,
-                      const ListParams& params) {
+Response listResponse(boost::json::array items, const store::Page& page, const ListParams& params) {
   boost::json::value next = nullptr;
   if (page.has_more && !page.rows.empty()) {
     const store::Value& last = page.sort_values.back();
     boost::json::value sort_value;
-    if (auto p = std::get_if<std::int64_t>(&last)) sort_value = *p;
-    else if (auto s = std::get_if<std::string>(&last)) sort_value = *s;
+    if (auto p = std::get_if<std::int64_t>(&last))
+      sort_value = *p;
+    else if (auto s = std::get_if<std::string>(&last))
+      sort_value = *s;
     boost::json::array cursor{boost::json::string(params.sort_name), sort_value,
                               page.rows.back().integer(0)};
     next = base64UrlEncode(boost::json::serialize(cursor));

@@ -1,11 +1,10 @@
 #pragma once
 // The list conventions of docs/api.md: limit, cursor, sort, filters.
 
+#include <boost/json/array.hpp>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <boost/json/array.hpp>
 
 #include "api/router.h"
 #include "store/store.h"
@@ -15,7 +14,7 @@ namespace ting::api {
 struct ListSpec {
   // API sort name → column (NOT NULL columns only). "id" is always allowed.
   std::map<std::string, std::string> sortable;
-  std::string default_sort = "id";  // may start with '-'
+  std::string default_sort = "id";   // may start with '-'
   std::vector<std::string> filters;  // query parameters the endpoint accepts
 };
 
@@ -30,8 +29,7 @@ struct ListParams {
 Result<ListParams> parseListParams(const Call& call, const ListSpec& spec);
 
 // {"items": items, "next_cursor": ...}
-Response listResponse(boost::json::array items, const store::Page& page,
-                      const ListParams& params);
+Response listResponse(boost::json::array items, const store::Page& page, const ListParams& params);
 
 // Query documentation for a list route.
 std::vector<FieldDoc> listQueryDocs(const ListSpec& spec);

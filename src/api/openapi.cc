@@ -43,10 +43,8 @@ boost::json::object Router::openApi() const {
 
     boost::json::array parameters;
     for (const auto& seg : splitPatternForDocs(route.pattern)) {
-      parameters.push_back({{"name", seg},
-                            {"in", "path"},
-                            {"required", true},
-                            {"schema", schemaFor("string")}});
+      parameters.push_back(
+          {{"name", seg}, {"in", "path"}, {"required", true}, {"schema", schemaFor("string")}});
     }
     for (const auto& q : route.doc.query) {
       parameters.push_back({{"name", q.name},
@@ -66,9 +64,8 @@ boost::json::object Router::openApi() const {
         props[f.name] = std::move(p);
         if (f.required) required.push_back(boost::json::string(f.name));
       }
-      boost::json::object schema{{"type", "object"},
-                                 {"additionalProperties", false},
-                                 {"properties", std::move(props)}};
+      boost::json::object schema{
+          {"type", "object"}, {"additionalProperties", false}, {"properties", std::move(props)}};
       if (!required.empty()) schema["required"] = std::move(required);
       op["requestBody"] = {{"required", true},
                            {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
@@ -80,10 +77,10 @@ boost::json::object Router::openApi() const {
       ok["content"] = {{"application/json", {{"schema", {{"type", "object"}}}}}};
     }
     responses[std::to_string(route.doc.success_status)] = std::move(ok);
-    boost::json::object err{{"description", "Error"},
-                            {"content",
-                             {{"application/json",
-                               {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+    boost::json::object err{
+        {"description", "Error"},
+        {"content",
+         {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
     responses["default"] = std::move(err);
     op["responses"] = std::move(responses);
 

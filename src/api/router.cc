@@ -1,11 +1,11 @@
 #include "api/router.h"
 
-#include <chrono>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <chrono>
 
 namespace ting::api {
 
@@ -64,8 +64,7 @@ std::vector<std::string> splitPatternForDocs(const std::string& pattern) {
   return names;
 }
 
-bool parseTarget(std::string_view target, std::vector<std::string>& segments,
-                 QueryParams& query) {
+bool parseTarget(std::string_view target, std::vector<std::string>& segments, QueryParams& query) {
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) return false;
   const boost::urls::url_view& u = *parsed;
@@ -113,13 +112,12 @@ Router::Router(MetricsRegistry& metrics, identity::AuthService& auth)
 void Router::add(Route route) {
   auto e = std::make_unique<Entry>();
   e->segments = splitPattern(route.pattern);
-  std::string labels = fmt::format("route=\"{}\",method=\"{}\"", promLabel(route.pattern),
-                                   route.method);
+  std::string labels =
+      fmt::format("route=\"{}\",method=\"{}\"", promLabel(route.pattern), route.method);
   for (int c = 0; c < 5; ++c) {
-    e->status_class[c] =
-        &metrics_.counter("ting_http_requests_total",
-                          "HTTP requests by route, method and status class.",
-                          fmt::format("{},code=\"{}xx\"", labels, c + 1));
+    e->status_class[c] = &metrics_.counter("ting_http_requests_total",
+                                           "HTTP requests by route, method and status class.",
+                                           fmt::format("{},code=\"{}xx\"", labels, c + 1));
   }
   e->latency = &metrics_.histogram("ting_http_request_duration_seconds",
                                    "Time from a parsed request to its response.", labels);
@@ -165,8 +163,7 @@ Response Router::handle(const Request& request) {
                   e.what());
     response = errorResponse(internalError(e.what()));
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   record(matched, request.method, response.status, seconds);
   return response;
 }

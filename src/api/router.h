@@ -3,14 +3,13 @@
 // may call it (declared beside the handler, reviewable at a glance) and its
 // documentation, from which the OpenAPI document is generated.
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "api/http_types.h"
 #include "common/metrics.h"

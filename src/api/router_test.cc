@@ -24,23 +24,32 @@ class RouterTest : public ::testing::Test {
     Status s = store_->write({0, 0, "test", ""}, [&](store::Tx& tx) -> Status {
       TING_ASSIGN_OR_RETURN(auto t, identity::createTenant(tx, "acme", "Acme"));
       for (auto [name, role] : {std::pair{"agent1", Role::kAgent}, {"boss", Role::kAdmin}}) {
-        auto u = identity::createUser(tx, t.id, {name, "password1", role, "", ""},
-                                      options.password);
+        auto u =
+            identity::createUser(tx, t.id, {name, "password1", role, "", ""}, options.password);
         if (!u.isOk()) return u.status();
       }
       return Status::ok();
     });
     ASSERT_TRUE(s.isOk()) << s.message();
-    router_->add({"GET", "/api/v1/things/{id}", Access::kAuthenticated, {Role::kAdmin},
+    router_->add({"GET",
+                  "/api/v1/things/{id}",
+                  Access::kAuthenticated,
+                  {Role::kAdmin},
                   [](Call& call) -> Result<Response> {
                     TING_ASSIGN_OR_RETURN(auto id, call.pathId(0));
                     return jsonResponse(boost::json::object{{"id", id}});
                   },
                   {.summary = "A thing."}});
-    router_->add({"POST", "/api/v1/things", Access::kAuthenticated, {Role::kAdmin},
+    router_->add({"POST",
+                  "/api/v1/things",
+                  Access::kAuthenticated,
+                  {Role::kAdmin},
                   [](Call&) -> Result<Response> { return jsonResponse({}, 201); },
                   {.summary = "Make a thing.", .body = {{"name", "string", true, ""}}}});
-    router_->add({"GET", "/open", Access::kPublic, {},
+    router_->add({"GET",
+                  "/open",
+                  Access::kPublic,
+                  {},
                   [](Call&) -> Result<Response> { return jsonResponse("hi"); },
                   {.summary = "Open."}});
   }
@@ -52,9 +61,8 @@ class RouterTest : public ::testing::Test {
     return r.isOk() ? "Bearer " + r->token : "";
   }
 
-  Response call(const std::string& method, const std::string& target,
-                const std::string& auth = "", const std::string& body = "",
-                const std::string& type = "application/json") {
+  Response call(const std::string& method, const std::string& target, const std::string& auth = "",
+                const std::string& body = "", const std::string& type = "application/json") {
     Request r;
     r.method = method;
     r.target = target;

@@ -24,7 +24,10 @@ boost::json::object principalJson(const identity::Principal& p) {
 
 void addAuthRoutes(Router& router, ApiContext& ctx) {
   router.add(
-      {"POST", "/api/v1/auth/login", Access::kPublic, {},
+      {"POST",
+       "/api/v1/auth/login",
+       Access::kPublic,
+       {},
        [&ctx](Call& call) -> Result<Response> {
          JsonBody body(call.request.body);
          auto tenant = body.string("tenant", kRequired, 64);
@@ -34,8 +37,8 @@ void addAuthRoutes(Router& router, ApiContext& ctx) {
          identity::LoginRefusal refusal;
          auto r = ctx.auth.login(*tenant, *username, *password, call.request.request_id, refusal);
          if (!r.isOk()) {
-           Response resp = errorResponse(httpStatusFor(r.status().code()), refusal.code,
-                                         r.status().message());
+           Response resp =
+               errorResponse(httpStatusFor(r.status().code()), refusal.code, r.status().message());
            if (r.status().code() == StatusCode::kResourceExhausted) {
              resp.headers.emplace_back("Retry-After", std::to_string(refusal.retry_after_s));
            } else if (r.status().code() != StatusCode::kUnauthenticated) {
@@ -45,10 +48,10 @@ void addAuthRoutes(Router& router, ApiContext& ctx) {
          }
          boost::json::object user = identity::toJson(r->user);
          user["tenant"] = r->principal.tenant_slug;
-         return jsonResponse(boost::json::object{
-             {"token", r->token},
-             {"expires_at", formatTimestamp(r->principal.expires_at)},
-             {"user", std::move(user)}});
+         return jsonResponse(
+             boost::json::object{{"token", r->token},
+                                 {"expires_at", formatTimestamp(r->principal.expires_at)},
+                                 {"user", std::move(user)}});
        },
        {.summary = "Log in; returns a bearer token.",
         .tag = "auth",
@@ -56,7 +59,9 @@ void addAuthRoutes(Router& router, ApiContext& ctx) {
                  {"username", "string", true, "Username (agents: staff number) or phone number."},
                  {"password", "string", true, ""}}}});
 
-  router.add({"POST", "/api/v1/auth/logout", Access::kAuthenticated,
+  router.add({"POST",
+              "/api/v1/auth/logout",
+              Access::kAuthenticated,
               identity::RoleSet::everyone(),
               [&ctx](Call& call) -> Result<Response> {
                 TING_RETURN_IF_ERROR(ctx.auth.logout(*call.principal, call.request.request_id));
@@ -67,14 +72,19 @@ void addAuthRoutes(Router& router, ApiContext& ctx) {
                .success_status = 204,
                .success_description = "Revoked"}});
 
-  router.add({"GET", "/api/v1/me", Access::kAuthenticated, identity::RoleSet::everyone(),
-              [](Call& call) -> Result<Response> {
-                return jsonResponse(principalJson(*call.principal));
-              },
-              {.summary = "The current user, tenant and role.", .tag = "auth"}});
+  router.add(
+      {"GET",
+       "/api/v1/me",
+       Access::kAuthenticated,
+       identity::RoleSet::everyone(),
+       [](Call& call) -> Result<Response> { return jsonResponse(principalJson(*call.principal)); },
+       {.summary = "The current user, tenant and role.", .tag = "auth"}});
 
   router.add(
-      {"PUT", "/api/v1/me/password", Access::kAuthenticated, identity::RoleSet::everyone(),
+      {"PUT",
+       "/api/v1/me/password",
+       Access::kAuthenticated,
+       identity::RoleSet::everyone(),
        [&ctx](Call& call) -> Result<Response> {
          JsonBody body(call.request.body);
          auto current = body.string("current_password", kRequired, 256);
@@ -84,7 +94,8 @@ void addAuthRoutes(Router& router, ApiContext& ctx) {
          const auto& p = *call.principal;
          std::string hash;
          TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-           TING_ASSIGN_OR_RETURN(auto found, identity::findUserForLogin(s, p.tenant_id, p.username));
+           TING_ASSIGN_OR_RETURN(auto found,
+                                 identity::findUserForLogin(s, p.tenant_id, p.username));
            hash = found.second.password_hash;
            return Status::ok();
          }));

@@ -29,9 +29,9 @@ crm::CustomerFields readFields(JsonBody& body, bool create) {
 }
 
 const std::vector<FieldDoc> kCustomerFieldDocs = {
-    {"name", "string", true, ""},         {"phone", "string", false, ""},
-    {"email", "string", false, ""},       {"company", "string", false, ""},
-    {"notes", "string", false, ""},       {"vip", "boolean", false, "VIP customers go first."}};
+    {"name", "string", true, ""},   {"phone", "string", false, ""},
+    {"email", "string", false, ""}, {"company", "string", false, ""},
+    {"notes", "string", false, ""}, {"vip", "boolean", false, "VIP customers go first."}};
 
 }  // namespace
 
@@ -40,37 +40,43 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                                   Role::kSupervisor, Role::kAdmin};
   const identity::RoleSet writers{Role::kAgent, Role::kTeamLead, Role::kSupervisor, Role::kAdmin};
 
-  router.add(
-      {"GET", "/api/v1/customers", Access::kAuthenticated, readers,
-       [&ctx](Call& call) -> Result<Response> {
-         TING_ASSIGN_OR_RETURN(ListParams params, parseListParams(call, kCustomerList));
-         crm::CustomerFilter filter;
-         for (const auto& [k, v] : params.filters) {
-           if (k == "phone") filter.phone = v;
-           if (k == "q") filter.q = v;
-           if (k == "vip") {
-             if (v != "true" && v != "false") {
-               return invalidArgument("'vip' must be true or false", "vip")
-                   .withReason("invalid_query");
-             }
-             filter.vip = v == "true";
-           }
-         }
-         store::Page page;
-         TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-           TING_ASSIGN_OR_RETURN(
-               page, crm::listCustomers(s, call.principal->tenant_id, filter, params.page));
-           return Status::ok();
-         }));
-         boost::json::array items;
-         for (const auto& row : page.rows) items.push_back(crm::toJson(crm::customerFromRow(row)));
-         return listResponse(std::move(items), page, params);
-       },
-       {.summary = "Customers of your tenant.",
-        .tag = "customers",
-        .query = listQueryDocs(kCustomerList)}});
+  router.add({"GET",
+              "/api/v1/customers",
+              Access::kAuthenticated,
+              readers,
+              [&ctx](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(ListParams params, parseListParams(call, kCustomerList));
+                crm::CustomerFilter filter;
+                for (const auto& [k, v] : params.filters) {
+                  if (k == "phone") filter.phone = v;
+                  if (k == "q") filter.q = v;
+                  if (k == "vip") {
+                    if (v != "true" && v != "false") {
+                      return invalidArgument("'vip' must be true or false", "vip")
+                          .withReason("invalid_query");
+                    }
+                    filter.vip = v == "true";
+                  }
+                }
+                store::Page page;
+                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+                  TING_ASSIGN_OR_RETURN(
+                      page, crm::listCustomers(s, call.principal->tenant_id, filter, params.page));
+                  return Status::ok();
+                }));
+                boost::json::array items;
+                for (const auto& row : page.rows)
+                  items.push_back(crm::toJson(crm::customerFromRow(row)));
+                return listResponse(std::move(items), page, params);
+              },
+              {.summary = "Customers of your tenant.",
+               .tag = "customers",
+               .query = listQueryDocs(kCustomerList)}});
 
-  router.add({"POST", "/api/v1/customers", Access::kAuthenticated, writers,
+  router.add({"POST",
+              "/api/v1/customers",
+              Access::kAuthenticated,
+              writers,
               [&ctx](Call& call) -> Result<Response> {
                 JsonBody body(call.request.body);
                 crm::CustomerFields fields = readFields(body, true);
@@ -88,7 +94,10 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                .success_status = 201,
                .success_description = "Created"}});
 
-  router.add({"GET", "/api/v1/customers/{id}", Access::kAuthenticated, readers,
+  router.add({"GET",
+              "/api/v1/customers/{id}",
+              Access::kAuthenticated,
+              readers,
               [&ctx](Call& call) -> Result<Response> {
                 TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
                 TING_ASSIGN_OR_RETURN(crm::Customer c,
@@ -97,7 +106,10 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
               },
               {.summary = "One customer (a read of personal data, audited).", .tag = "customers"}});
 
-  router.add({"PATCH", "/api/v1/customers/{id}", Access::kAuthenticated, writers,
+  router.add({"PATCH",
+              "/api/v1/customers/{id}",
+              Access::kAuthenticated,
+              writers,
               [&ctx](Call& call) -> Result<Response> {
                 TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
                 JsonBody body(call.request.body);
@@ -112,7 +124,9 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
               },
               {.summary = "Change a customer.", .tag = "customers", .body = kCustomerFieldDocs}});
 
-  router.add({"DELETE", "/api/v1/customers/{id}", Access::kAuthenticated,
+  router.add({"DELETE",
+              "/api/v1/customers/{id}",
+              Access::kAuthenticated,
               {Role::kSupervisor, Role::kAdmin},
               [&ctx](Call& call) -> Result<Response> {
                 TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));

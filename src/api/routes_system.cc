@@ -9,7 +9,10 @@ namespace ting::api {
 using identity::Role;
 
 void addSystemRoutes(Router& router, ApiContext& ctx) {
-  router.add({"GET", "/healthz", Access::kPublic, {},
+  router.add({"GET",
+              "/healthz",
+              Access::kPublic,
+              {},
               [&ctx](Call&) -> Result<Response> {
                 Status s = ctx.health_check ? ctx.health_check() : Status::ok();
                 if (!s.isOk()) {
@@ -21,7 +24,10 @@ void addSystemRoutes(Router& router, ApiContext& ctx) {
               },
               {.summary = "Liveness and readiness: ok when the store answers.", .tag = "system"}});
 
-  router.add({"GET", "/metrics", Access::kPublic, {},
+  router.add({"GET",
+              "/metrics",
+              Access::kPublic,
+              {},
               [&ctx](Call&) -> Result<Response> {
                 Response r;
                 r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -30,17 +36,22 @@ void addSystemRoutes(Router& router, ApiContext& ctx) {
               },
               {.summary = "Prometheus metrics.", .tag = "system"}});
 
-  router.add({"GET", "/api/v1/openapi.json", Access::kPublic, {},
+  router.add({"GET",
+              "/api/v1/openapi.json",
+              Access::kPublic,
+              {},
               [&router](Call&) -> Result<Response> { return jsonResponse(router.openApi()); },
               {.summary = "This document.", .tag = "system"}});
 
   // The HTTP server upgrades requests to this path before routing; a plain
   // GET lands here.
-  router.add({"GET", std::string(kEventsPath), Access::kAuthenticated,
+  router.add({"GET",
+              std::string(kEventsPath),
+              Access::kAuthenticated,
               identity::RoleSet::everyone(),
               [](Call&) -> Result<Response> {
-                Response r = errorResponse(426, "upgrade_required",
-                                           "this endpoint speaks WebSocket only");
+                Response r =
+                    errorResponse(426, "upgrade_required", "this endpoint speaks WebSocket only");
                 r.headers.emplace_back("Upgrade", "websocket");
                 return r;
               },

@@ -40,8 +40,8 @@ boost::json::array toArray(const std::set<std::string>& topics) {
 }
 
 std::string errorMessage(std::string_view code, std::string_view message) {
-  return boost::json::serialize(boost::json::object{
-      {"type", "error"}, {"error", {{"code", code}, {"message", message}}}});
+  return boost::json::serialize(
+      boost::json::object{{"type", "error"}, {"error", {{"code", code}, {"message", message}}}});
 }
 
 }  // namespace
@@ -55,7 +55,9 @@ WsHub::WsHub(EventBus& bus, MetricsRegistry& metrics)
   subscription_ = bus_.subscribe([this](const DomainEvent& e) { onEvent(e); });
 }
 
-WsHub::~WsHub() { bus_.unsubscribe(subscription_); }
+WsHub::~WsHub() {
+  bus_.unsubscribe(subscription_);
+}
 
 Result<std::set<std::string>> WsHub::resolveTopics(Role role, std::string_view requested) {
   std::set<std::string> out;
@@ -105,14 +107,13 @@ std::string WsHub::helloMessage(ClientId id) {
   auto it = subscribers_.find(id);
   if (it == subscribers_.end()) return errorMessage("gone", "unknown client");
   const auto& p = it->second.principal;
-  return boost::json::serialize(boost::json::object{
-      {"type", "hello"},
-      {"topics", toArray(it->second.topics)},
-      {"user",
-       {{"id", p.user_id},
-        {"username", p.username},
-        {"role", identity::roleName(p.role)},
-        {"tenant", p.tenant_slug}}}});
+  return boost::json::serialize(boost::json::object{{"type", "hello"},
+                                                    {"topics", toArray(it->second.topics)},
+                                                    {"user",
+                                                     {{"id", p.user_id},
+                                                      {"username", p.username},
+                                                      {"role", identity::roleName(p.role)},
+                                                      {"tenant", p.tenant_slug}}}});
 }
 
 std::string WsHub::handleClientMessage(ClientId id, std::string_view text) {
@@ -143,9 +144,9 @@ std::string WsHub::handleClientMessage(ClientId id, std::string_view text) {
   if (joined.empty()) return errorMessage("invalid_field", "'topics' may not be empty");
   auto resolved = resolveTopics(it->second.principal.role, joined);
   if (!resolved.isOk()) {
-    return errorMessage(resolved.status().code() == StatusCode::kPermissionDenied ? "forbidden"
-                                                                                 : "invalid_value",
-                        resolved.status().message());
+    return errorMessage(
+        resolved.status().code() == StatusCode::kPermissionDenied ? "forbidden" : "invalid_value",
+        resolved.status().message());
   }
   auto& mine = it->second.topics;
   for (const auto& t : *resolved) {
@@ -173,13 +174,13 @@ void WsHub::onEvent(const DomainEvent& e) {
   boost::system::error_code ec;
   boost::json::value data = boost::json::parse(e.data_json, ec);
   if (ec) data = nullptr;
-  message = std::make_shared<const std::string>(boost::json::serialize(boost::json::object{
-      {"type", "event"},
-      {"topic", e.topic},
-      {"event", e.name},
-      {"tenant_id", e.tenant_id},
-      {"at", formatTimestamp(e.at)},
-      {"data", std::move(data)}}));
+  message = std::make_shared<const std::string>(
+      boost::json::serialize(boost::json::object{{"type", "event"},
+                                                 {"topic", e.topic},
+                                                 {"event", e.name},
+                                                 {"tenant_id", e.tenant_id},
+                                                 {"at", formatTimestamp(e.at)},
+                                                 {"data", std::move(data)}}));
   for (auto& c : targets) c->deliver(message);
   delivered_->inc(targets.size());
 }

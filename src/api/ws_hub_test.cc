@@ -46,8 +46,7 @@ TEST(WsHub, TopicsFollowTheRole) {
   EXPECT_FALSE(all->contains("audit"));
   EXPECT_EQ(WsHub::resolveTopics(Role::kAgent, "audit").status().code(),
             StatusCode::kPermissionDenied);
-  EXPECT_EQ(WsHub::resolveTopics(Role::kAdmin, "nope").status().code(),
-            StatusCode::kInvalidValue);
+  EXPECT_EQ(WsHub::resolveTopics(Role::kAdmin, "nope").status().code(), StatusCode::kInvalidValue);
   auto narrowed = WsHub::resolveTopics(Role::kAdmin, "audit,customers");
   ASSERT_TRUE(narrowed.isOk());
   EXPECT_EQ(narrowed->size(), 2u);
@@ -61,9 +60,9 @@ TEST(WsHub, ClientMessagesChangeSubscriptions) {
   auto id = hub.add(c, principal(1, Role::kAgent), {});
   EXPECT_EQ(hub.handleClientMessage(id, R"({"type":"ping"})"), R"({"type":"pong"})");
   EXPECT_NE(hub.handleClientMessage(id, "nonsense").find("invalid_json"), std::string::npos);
-  EXPECT_NE(hub.handleClientMessage(id, R"({"type":"subscribe","topics":["audit"]})")
-                .find("forbidden"),
-            std::string::npos);
+  EXPECT_NE(
+      hub.handleClientMessage(id, R"({"type":"subscribe","topics":["audit"]})").find("forbidden"),
+      std::string::npos);
   EXPECT_NE(hub.handleClientMessage(id, R"({"type":"subscribe","topics":["customers"]})")
                 .find("subscribed"),
             std::string::npos);

@@ -1,5 +1,6 @@
 // `ting`: the command line of the Ting contact center.
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -9,8 +10,6 @@
 #include <map>
 #include <string>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "common/config.h"
 #include "common/log.h"
@@ -277,12 +276,13 @@ int runUser(const Config& config, const CommandLine& cl) {
     auto role = identity::parseRole(role_it->second);
     if (!role) return fail(ting::invalidArgument("no role '" + role_it->second + "'"));
     if ((*role == identity::Role::kOperator) != (tenant.slug == identity::kSystemTenant)) {
-      return fail(ting::invalidArgument("operators, and only operators, belong to tenant 'system'"));
+      return fail(
+          ting::invalidArgument("operators, and only operators, belong to tenant 'system'"));
     }
-    identity::NewUser nu{username, *password, *role,
-                         cl.options.contains("--display-name") ? cl.options.at("--display-name")
-                                                               : "",
-                         cl.options.contains("--phone") ? cl.options.at("--phone") : ""};
+    identity::NewUser nu{
+        username, *password, *role,
+        cl.options.contains("--display-name") ? cl.options.at("--display-name") : "",
+        cl.options.contains("--phone") ? cl.options.at("--phone") : ""};
     s = st.write(actor, [&](store::Tx& tx) -> Status {
       auto u = identity::createUser(tx, tenant.id, nu, params);
       return u.isOk() ? Status::ok() : u.status();
@@ -292,8 +292,8 @@ int runUser(const Config& config, const CommandLine& cl) {
                 role_it->second.c_str());
   } else if (verb == "passwd") {
     s = st.write(actor, [&](store::Tx& tx) -> Status {
-      TING_ASSIGN_OR_RETURN(auto user, identity::findUserByUsername(tx.session(), tenant.id,
-                                                                    username));
+      TING_ASSIGN_OR_RETURN(auto user,
+                            identity::findUserByUsername(tx.session(), tenant.id, username));
       identity::UserPatch patch;
       patch.password = *password;
       auto u = identity::updateUser(tx, tenant.id, user.id, patch, params);
@@ -314,8 +314,9 @@ int runBackup(const Config& config, const CommandLine& cl) {
   fs::path dest = cl.positional[1];
   std::error_code ec;
   if (fs::exists(dest / "ting.db", ec)) {
-    return fail(ting::invalidArgument("'" + dest.string() + "' already holds a ting.db; choose an empty "
-                                "directory"));
+    return fail(ting::invalidArgument("'" + dest.string() +
+                                      "' already holds a ting.db; choose an empty "
+                                      "directory"));
   }
   fs::create_directories(dest, ec);
   if (ec) return fail(ting::unavailable("cannot create " + dest.string() + ": " + ec.message()));
@@ -326,8 +327,9 @@ int runBackup(const Config& config, const CommandLine& cl) {
     Status s = db.backupTo((dest / "ting.db").string());
     if (!s.isOk()) return fail(s);
   } else {
-    std::fprintf(stderr, "ting: the database is PostgreSQL (%s): back it up with pg_dump; "
-                         "copying the data directory's files only\n",
+    std::fprintf(stderr,
+                 "ting: the database is PostgreSQL (%s): back it up with pg_dump; "
+                 "copying the data directory's files only\n",
                  db.describe().c_str());
   }
   fs::path src = config.data_dir;

@@ -1,10 +1,10 @@
 #include "common/config.h"
 
+#include <toml++/toml.h>
+
 #include <charconv>
 #include <fstream>
 #include <sstream>
-
-#include <toml++/toml.h>
 
 namespace ting {
 
@@ -28,8 +28,8 @@ ConfigKey base(std::string key, std::string env, std::string flag, ConfigKind ki
 
 ConfigKey str(std::string key, std::string env, std::string flag, std::string doc,
               std::string Config::*member, std::vector<std::string> choices = {}) {
-  ConfigKey k = base(std::move(key), std::move(env), std::move(flag), ConfigKind::kString,
-                     std::move(doc));
+  ConfigKey k =
+      base(std::move(key), std::move(env), std::move(flag), ConfigKind::kString, std::move(doc));
   k.choices = std::move(choices);
   k.set = [member](Config& c, const std::string& v) { c.*member = v; };
   k.get = [member](const Config& c) { return c.*member; };
@@ -49,8 +49,8 @@ ConfigKey num(std::string key, std::string env, std::string doc, T Config::*memb
 
 ConfigKey flag(std::string key, std::string env, std::string flag_name, std::string doc,
                bool Config::*member) {
-  ConfigKey k = base(std::move(key), std::move(env), std::move(flag_name), ConfigKind::kBool,
-                     std::move(doc));
+  ConfigKey k =
+      base(std::move(key), std::move(env), std::move(flag_name), ConfigKind::kBool, std::move(doc));
   k.set = [member](Config& c, const std::string& v) { c.*member = v == "true"; };
   k.get = [member](const Config& c) { return std::string(c.*member ? "true" : "false"); };
   return k;
@@ -68,8 +68,8 @@ std::vector<ConfigKey> buildKeys() {
   keys.push_back(str("http.listen", "TING_HTTP", "--http",
                      "Address and port of the HTTP API, WebSocket and web console.",
                      &Config::http_listen));
-  keys.push_back(num("http.threads", "TING_HTTP_THREADS",
-                     "HTTP I/O threads; 0 means one per core.", &Config::http_threads, 0, 256));
+  keys.push_back(num("http.threads", "TING_HTTP_THREADS", "HTTP I/O threads; 0 means one per core.",
+                     &Config::http_threads, 0, 256));
   keys.push_back(num("http.body_limit", "TING_HTTP_BODY_LIMIT",
                      "Largest request body in bytes (413 above it).", &Config::http_body_limit,
                      1024, std::int64_t{1} << 32));
@@ -91,15 +91,15 @@ std::vector<ConfigKey> buildKeys() {
                      &Config::shutdown_grace, 0, 600));
   keys.push_back(str("sip.listen", "TING_SIP", "--sip",
                      "Address and port for SIP over UDP and TCP.", &Config::sip_listen));
-  keys.push_back(num("auth.token_ttl", "TING_AUTH_TOKEN_TTL",
-                     "Seconds a login token stays valid.", &Config::token_ttl, 1, 90 * 86400));
+  keys.push_back(num("auth.token_ttl", "TING_AUTH_TOKEN_TTL", "Seconds a login token stays valid.",
+                     &Config::token_ttl, 1, 90 * 86400));
   keys.push_back(num("auth.backoff_after", "TING_AUTH_BACKOFF_AFTER",
                      "Consecutive failed logins after which each further attempt must wait "
                      "(1 s, doubling, at most 60 s).",
                      &Config::backoff_after, 1, 1000));
   keys.push_back(num("auth.max_failed_logins", "TING_AUTH_MAX_FAILED_LOGINS",
-                     "Consecutive failed logins that lock the account.",
-                     &Config::max_failed_logins, 1, 1000));
+                     "Consecutive failed logins that lock the account.", &Config::max_failed_logins,
+                     1, 1000));
   keys.push_back(num("auth.lockout", "TING_AUTH_LOCKOUT", "Seconds a locked account stays locked.",
                      &Config::lockout, 1, 30 * 86400));
   keys.push_back(num("auth.argon2_memory_kib", "TING_AUTH_ARGON2_MEMORY_KIB",
@@ -115,9 +115,8 @@ std::vector<ConfigKey> buildKeys() {
   keys.push_back(num("store.pool_size", "TING_STORE_POOL_SIZE",
                      "Database connections for reads (SQLite) or for everything (PostgreSQL).",
                      &Config::pool_size, 1, 256));
-  keys.push_back(str("log.level", "TING_LOG_LEVEL", "--log-level",
-                     "Least severe level logged.", &Config::log_level,
-                     {"trace", "debug", "info", "warn", "error", "off"}));
+  keys.push_back(str("log.level", "TING_LOG_LEVEL", "--log-level", "Least severe level logged.",
+                     &Config::log_level, {"trace", "debug", "info", "warn", "error", "off"}));
   keys.push_back(str("log.format", "TING_LOG_FORMAT", "",
                      "text for people, json for log collectors.", &Config::log_format,
                      {"text", "json"}));
@@ -196,15 +195,13 @@ Status applyConfigToml(Config& config, std::string_view toml_text) {
     const auto& src = e.source();
     return invalidArgument("configuration is not valid TOML (line " +
                            std::to_string(src.begin.line) + ", column " +
-                           std::to_string(src.begin.column) + "): " +
-                           std::string(e.description()));
+                           std::to_string(src.begin.column) + "): " + std::string(e.description()));
   }
   for (const auto& [section, node] : root) {
     const auto* table = node.as_table();
     std::string section_name(section.str());
     if (!table) {
-      return invalidArgument("'" + section_name + "' must be a section like [" + section_name +
-                                 "]",
+      return invalidArgument("'" + section_name + "' must be a section like [" + section_name + "]",
                              section_name);
     }
     for (const auto& [name, value] : *table) {
@@ -238,8 +235,7 @@ Status applyConfigFile(Config& config, const std::string& path) {
   return s;
 }
 
-Status applyConfigEnv(Config& config,
-                      const std::function<const char*(const char*)>& getenv_fn) {
+Status applyConfigEnv(Config& config, const std::function<const char*(const char*)>& getenv_fn) {
   for (const auto& k : configKeys()) {
     if (const char* v = getenv_fn(k.env.c_str())) {
       Status s = setConfigValue(config, k.key, v);

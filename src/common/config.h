@@ -59,9 +59,9 @@ struct ConfigKey {
   std::string flag;  // "--http", or empty
   ConfigKind kind = ConfigKind::kString;
   std::string doc;
-  std::int64_t min = 0;                 // for kInt
-  std::int64_t max = INT32_MAX;         // for kInt
-  std::vector<std::string> choices;     // for kString, when restricted
+  std::int64_t min = 0;                                  // for kInt
+  std::int64_t max = INT32_MAX;                          // for kInt
+  std::vector<std::string> choices;                      // for kString, when restricted
   std::function<void(Config&, const std::string&)> set;  // value already validated
   std::function<std::string(const Config&)> get;
 };
@@ -74,8 +74,7 @@ Status setConfigValue(Config& config, const std::string& key, std::string_view v
 Status applyConfigToml(Config& config, std::string_view toml_text);
 Status applyConfigFile(Config& config, const std::string& path);
 // Applies TING_* variables found through `getenv`.
-Status applyConfigEnv(Config& config,
-                      const std::function<const char*(const char*)>& getenv_fn);
+Status applyConfigEnv(Config& config, const std::function<const char*(const char*)>& getenv_fn);
 
 // Markdown reference of every key, its default, environment variable and flag.
 std::string configReference();

@@ -16,8 +16,9 @@ TEST(Config, DefaultsMatchTheDocumentedOnes) {
 
 TEST(Config, TomlSetsKeys) {
   Config c;
-  ASSERT_TRUE(applyConfigToml(c, "[http]\nbody_limit = 2048\nlisten = \"127.0.0.1:9\"\n"
-                                 "[demo]\nenabled = true\n")
+  ASSERT_TRUE(applyConfigToml(c,
+                              "[http]\nbody_limit = 2048\nlisten = \"127.0.0.1:9\"\n"
+                              "[demo]\nenabled = true\n")
                   .isOk());
   EXPECT_EQ(c.http_body_limit, 2048);
   EXPECT_EQ(c.http_listen, "127.0.0.1:9");

@@ -58,8 +58,8 @@ Result<std::string> hashPassword(std::string_view password, const PasswordParams
   unsigned char salt[16];
   randombytes_buf(salt, sizeof salt);
   constexpr size_t kHashLen = 32;
-  size_t encoded_len =
-      argon2_encodedlen(p.iterations, p.memory_kib, p.parallelism, sizeof salt, kHashLen, Argon2_id);
+  size_t encoded_len = argon2_encodedlen(p.iterations, p.memory_kib, p.parallelism, sizeof salt,
+                                         kHashLen, Argon2_id);
   std::vector<char> encoded(encoded_len);
   int rc = argon2id_hash_encoded(p.iterations, p.memory_kib, p.parallelism, password.data(),
                                  password.size(), salt, sizeof salt, kHashLen, encoded.data(),

@@ -15,8 +15,8 @@
 namespace ting {
 
 struct DomainEvent {
-  std::string topic;      // e.g. "customers"; decides who may receive it
-  std::string name;       // e.g. "customer.created"
+  std::string topic;  // e.g. "customers"; decides who may receive it
+  std::string name;   // e.g. "customer.created"
   std::int64_t tenant_id = 0;
   UnixMillis at = 0;
   std::string data_json;  // the event's payload, a JSON object

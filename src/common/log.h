@@ -3,9 +3,9 @@
 // request id (req=...) where there is one. Never log passwords, tokens or
 // password hashes.
 
-#include <string>
-
 #include <spdlog/spdlog.h>
+
+#include <string>
 
 #include "common/status.h"
 

@@ -1,13 +1,12 @@
 #include "common/metrics.h"
 
 #include <dirent.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace ting {
 
@@ -36,8 +35,8 @@ const std::vector<double>& latencyBuckets() {
   return kBounds;
 }
 
-MetricsRegistry::Family& MetricsRegistry::family(const std::string& name,
-                                                 const std::string& help, const char* type) {
+MetricsRegistry::Family& MetricsRegistry::family(const std::string& name, const std::string& help,
+                                                 const char* type) {
   auto& f = families_[name];
   if (f.type.empty()) {
     f.help = help;
@@ -112,8 +111,7 @@ std::string MetricsRegistry::renderPrometheus() const {
                      braces(labels, "le=\"+Inf\""), h->count());
       fmt::format_to(std::back_inserter(out), "{}_sum{} {}\n", name, braces(labels),
                      number(h->sum()));
-      fmt::format_to(std::back_inserter(out), "{}_count{} {}\n", name, braces(labels),
-                     h->count());
+      fmt::format_to(std::back_inserter(out), "{}_count{} {}\n", name, braces(labels), h->count());
     }
     if (f.gauge) fmt::format_to(std::back_inserter(out), "{} {}\n", name, number(f.gauge()));
   }
@@ -164,9 +162,8 @@ double procStatField(size_t stat_index) {
 void registerProcessMetrics(MetricsRegistry& registry) {
   static const double kTicks = static_cast<double>(sysconf(_SC_CLK_TCK));
   static const double kPage = static_cast<double>(sysconf(_SC_PAGESIZE));
-  registry.gauge("process_cpu_seconds_total", "User and system CPU time spent in seconds.", [] {
-    return (procStatField(14) + procStatField(15)) / kTicks;
-  });
+  registry.gauge("process_cpu_seconds_total", "User and system CPU time spent in seconds.",
+                 [] { return (procStatField(14) + procStatField(15)) / kTicks; });
   registry.gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
                  [] { return procStatField(24) * kPage; });
   registry.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.",

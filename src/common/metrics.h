@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -49,8 +49,7 @@ class MetricsRegistry {
   // `labels` is the rendered label set without braces: route="/x",method="GET".
   // The returned reference lives as long as the registry.
   Counter& counter(const std::string& name, const std::string& help, const std::string& labels);
-  Histogram& histogram(const std::string& name, const std::string& help,
-                       const std::string& labels,
+  Histogram& histogram(const std::string& name, const std::string& help, const std::string& labels,
                        const std::vector<double>& bounds = latencyBuckets());
   // A gauge read when rendering. `read` must be thread-safe.
   void gauge(const std::string& name, const std::string& help, std::function<double()> read);

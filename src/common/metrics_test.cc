@@ -36,6 +36,8 @@ TEST(Metrics, ProcessGaugesReadProc) {
   EXPECT_GT(std::stod(text.substr(pos + 31)), 1e6);
 }
 
-TEST(Metrics, EscapesLabelValues) { EXPECT_EQ(promLabel("a\"b\\c"), "a\\\"b\\\\c"); }
+TEST(Metrics, EscapesLabelValues) {
+  EXPECT_EQ(promLabel("a\"b\\c"), "a\\\"b\\\\c");
+}
 
 }  // namespace ting

@@ -58,12 +58,18 @@ inline Status invalidArgument(std::string msg, std::string field = {}) {
 inline Status invalidValue(std::string msg, std::string field = {}) {
   return {StatusCode::kInvalidValue, std::move(msg), std::move(field)};
 }
-inline Status notFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
+inline Status notFound(std::string msg) {
+  return {StatusCode::kNotFound, std::move(msg)};
+}
 inline Status conflict(std::string msg, std::string field = {}) {
   return {StatusCode::kConflict, std::move(msg), std::move(field)};
 }
-inline Status internalError(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
-inline Status unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
+inline Status internalError(std::string msg) {
+  return {StatusCode::kInternal, std::move(msg)};
+}
+inline Status unavailable(std::string msg) {
+  return {StatusCode::kUnavailable, std::move(msg)};
+}
 
 const char* statusCodeName(StatusCode code);
 
@@ -71,7 +77,7 @@ const char* statusCodeName(StatusCode code);
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).isOk() && "a Result built from a Status must carry an error");
   }
@@ -99,9 +105,9 @@ class [[nodiscard]] Result {
 }  // namespace ting
 
 // Returns early from the enclosing function when `expr` (a Status) failed.
-#define TING_RETURN_IF_ERROR(expr)            \
-  do {                                        \
-    ::ting::Status ting_status_ = (expr);     \
+#define TING_RETURN_IF_ERROR(expr)                 \
+  do {                                             \
+    ::ting::Status ting_status_ = (expr);          \
     if (!ting_status_.isOk()) return ting_status_; \
   } while (0)
 

@@ -24,7 +24,9 @@ void apply(Customer& c, const CustomerFields& f) {
   if (f.vip) c.vip = *f.vip;
 }
 
-Status notFoundCustomer() { return notFound("no such customer"); }
+Status notFoundCustomer() {
+  return notFound("no such customer");
+}
 
 }  // namespace
 
@@ -89,9 +91,10 @@ Result<Customer> createCustomer(store::Tx& tx, const CustomerFields& fields) {
            c.updated_at}));
   c.id = row.integer(0);
   std::string after = boost::json::serialize(toJson(c));
-  TING_RETURN_IF_ERROR(tx.audit(
-      {.entity = "customer", .entity_id = std::to_string(c.id), .action = "create",
-       .after_json = after}));
+  TING_RETURN_IF_ERROR(tx.audit({.entity = "customer",
+                                 .entity_id = std::to_string(c.id),
+                                 .action = "create",
+                                 .after_json = after}));
   tx.emit({"customers", "customer.created", c.tenant_id, 0, after});
   return c;
 }
@@ -127,8 +130,8 @@ Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFi
       "UPDATE customers SET name = ?, phone = ?, email = ?, company = ?, notes = ?, vip = ?, "
       "updated_at = ? WHERE tenant_id = ? AND id = ?",
       {after.name, store::textOrNull(after.phone), store::textOrNull(after.email),
-       store::textOrNull(after.company), store::textOrNull(after.notes),
-       std::int64_t{after.vip}, after.updated_at, tenant, id}));
+       store::textOrNull(after.company), store::textOrNull(after.notes), std::int64_t{after.vip},
+       after.updated_at, tenant, id}));
   std::string after_text = boost::json::serialize(toJson(after));
   TING_RETURN_IF_ERROR(tx.audit({.entity = "customer",
                                  .entity_id = std::to_string(id),

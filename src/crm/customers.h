@@ -2,11 +2,10 @@
 // Customers of a tenant: the card an agent's screen pops on a call. The CRM
 // issue extends this with numbers, tags, history and imports.
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <boost/json/object.hpp>
 
 #include "store/store.h"
 

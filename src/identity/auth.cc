@@ -1,11 +1,11 @@
 #include "identity/auth.h"
 
-#include <algorithm>
-#include <mutex>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
+#include <mutex>
 
 namespace ting::identity {
 
@@ -29,7 +29,9 @@ AuthService::AuthService(store::Store& store, EventBus& bus, AuthOptions options
   });
 }
 
-AuthService::~AuthService() { bus_.unsubscribe(subscription_); }
+AuthService::~AuthService() {
+  bus_.unsubscribe(subscription_);
+}
 
 void AuthService::burnDummyVerify(const std::string& password) {
   std::call_once(dummy_once_, [&] {
@@ -71,8 +73,8 @@ Status AuthService::recordFailure(const User& user, const Credentials& creds,
 }
 
 Result<LoginResult> AuthService::login(const std::string& tenant_slug, const std::string& login,
-                                       const std::string& password,
-                                       const std::string& request_id, LoginRefusal& refusal) {
+                                       const std::string& password, const std::string& request_id,
+                                       LoginRefusal& refusal) {
   const Status wrong{StatusCode::kUnauthenticated, "wrong tenant, username or password"};
   refusal = {"invalid_credentials", 0};
   std::optional<Tenant> tenant;
@@ -127,15 +129,15 @@ Result<LoginResult> AuthService::login(const std::string& tenant_slug, const std
   TING_RETURN_IF_ERROR(store_.write(actor, [&](store::Tx& tx) -> Status {
     TING_ASSIGN_OR_RETURN(
         store::Row row,
-        tx.session().queryOne("INSERT INTO sessions (tenant_id, user_id, token_hash, created_at, "
-                              "expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                              {user.tenant_id, user.id, sha256Hex(result.token), tx.now(),
-                               p.expires_at}));
+        tx.session().queryOne(
+            "INSERT INTO sessions (tenant_id, user_id, token_hash, created_at, "
+            "expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            {user.tenant_id, user.id, sha256Hex(result.token), tx.now(), p.expires_at}));
     p.session_id = row.integer(0);
     if (creds.failed_logins != 0) {
-      TING_RETURN_IF_ERROR(tx.session().exec(
-          "UPDATE users SET failed_logins = 0 WHERE tenant_id = ? AND id = ?",
-          {user.tenant_id, user.id}));
+      TING_RETURN_IF_ERROR(
+          tx.session().exec("UPDATE users SET failed_logins = 0 WHERE tenant_id = ? AND id = ?",
+                            {user.tenant_id, user.id}));
     }
     return tx.audit({.entity = "session",
                      .entity_id = std::to_string(p.session_id),
@@ -190,7 +192,8 @@ Result<Principal> AuthService::authenticate(std::string_view token) {
   std::unique_lock lock(cache_mu_);
   if (cache_.size() >= kCacheLimit) {
     std::erase_if(cache_, [&](const auto& kv) {
-      return now - kv.second.cached_at >= kCacheSeconds * 1000 || kv.second.principal.expires_at <= now;
+      return now - kv.second.cached_at >= kCacheSeconds * 1000 ||
+             kv.second.principal.expires_at <= now;
     });
     if (cache_.size() >= kCacheLimit) cache_.clear();
   }

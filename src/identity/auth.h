@@ -86,7 +86,7 @@ class AuthService {
   EventBus& bus_;
   AuthOptions options_;
   EventBus::SubscriptionId subscription_ = 0;
-  std::shared_mutex cache_mu_;  // guards cache_
+  std::shared_mutex cache_mu_;                         // guards cache_
   std::unordered_map<std::string, CacheEntry> cache_;  // token hash → principal
   std::once_flag dummy_once_;
   std::string dummy_hash_;  // verified against for unknown users, so timing reveals nothing

@@ -4,13 +4,20 @@ namespace ting::identity {
 
 std::string_view roleName(Role role) {
   switch (role) {
-    case Role::kAgent: return "agent";
-    case Role::kTeamLead: return "team_lead";
-    case Role::kQaInspector: return "qa_inspector";
-    case Role::kSupervisor: return "supervisor";
-    case Role::kAdmin: return "admin";
-    case Role::kDepartment: return "department";
-    case Role::kOperator: return "operator";
+    case Role::kAgent:
+      return "agent";
+    case Role::kTeamLead:
+      return "team_lead";
+    case Role::kQaInspector:
+      return "qa_inspector";
+    case Role::kSupervisor:
+      return "supervisor";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kDepartment:
+      return "department";
+    case Role::kOperator:
+      return "operator";
   }
   return "unknown";
 }

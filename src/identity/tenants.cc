@@ -38,24 +38,23 @@ Status validateTenant(const std::string& slug, const std::string& name) {
 }
 
 Result<Tenant> findTenantBySlug(store::Session& session, const std::string& slug) {
-  auto row = session.queryOne(std::string("SELECT ") + kColumns + " FROM tenants WHERE slug = ?",
-                              {slug});
+  auto row =
+      session.queryOne(std::string("SELECT ") + kColumns + " FROM tenants WHERE slug = ?", {slug});
   if (!row.isOk()) return row.status();
   return fromRow(*row);
 }
 
 Result<Tenant> getTenant(store::Session& session, std::int64_t id) {
-  auto row = session.queryOne(std::string("SELECT ") + kColumns + " FROM tenants WHERE id = ?",
-                              {id});
+  auto row =
+      session.queryOne(std::string("SELECT ") + kColumns + " FROM tenants WHERE id = ?", {id});
   if (!row.isOk()) return row.status();
   return fromRow(*row);
 }
 
 Result<std::vector<Tenant>> listTenants(store::Session& session) {
-  TING_ASSIGN_OR_RETURN(store::Rows rows,
-                        session.query(std::string("SELECT ") + kColumns +
-                                          " FROM tenants ORDER BY id",
-                                      {}));
+  TING_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      session.query(std::string("SELECT ") + kColumns + " FROM tenants ORDER BY id", {}));
   std::vector<Tenant> out;
   for (const auto& r : rows) out.push_back(fromRow(r));
   return out;

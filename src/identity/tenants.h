@@ -1,11 +1,10 @@
 #pragma once
 // Tenants: every row in Ting belongs to exactly one.
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "store/store.h"
 

@@ -99,8 +99,8 @@ Result<User> createUser(store::Tx& tx, std::int64_t tenant_id, const NewUser& nu
       {tenant_id, nu.username, nu.display_name, store::textOrNull(nu.phone),
        std::string(roleName(nu.role)), hash, tx.now(), tx.now()});
   if (!row.isOk()) return mapUniqueViolation(row.status());
-  User u{row->integer(0), tenant_id, nu.username, nu.display_name, nu.phone, nu.role, false,
-         tx.now(), tx.now()};
+  User u{row->integer(0), tenant_id, nu.username, nu.display_name, nu.phone,
+         nu.role,         false,     tx.now(),    tx.now()};
   std::string after = boost::json::serialize(toJson(u));
   TING_RETURN_IF_ERROR(tx.audit({.entity = "user",
                                  .entity_id = std::to_string(u.id),
@@ -177,10 +177,10 @@ Result<User> updateUser(store::Tx& tx, std::int64_t tenant_id, std::int64_t id,
   if (patch.password) {
     TING_RETURN_IF_ERROR(validatePassword(*patch.password));
     TING_ASSIGN_OR_RETURN(std::string hash, hashPassword(*patch.password, params));
-    TING_RETURN_IF_ERROR(tx.session().exec(
-        "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0 "
-        "WHERE tenant_id = ? AND id = ?",
-        {hash, tenant_id, id}));
+    TING_RETURN_IF_ERROR(
+        tx.session().exec("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0 "
+                          "WHERE tenant_id = ? AND id = ?",
+                          {hash, tenant_id, id}));
   }
   if (after.disabled || patch.password) {
     // Disabling a user or replacing a password ends every open session.

@@ -2,12 +2,11 @@
 // Users of a tenant: agents (username = staff number, 工号), leads, QA,
 // supervisors, admins, department staff; operators in the "system" tenant.
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "common/crypto.h"
 #include "identity/role.h"

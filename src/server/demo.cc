@@ -1,9 +1,9 @@
 #include "server/demo.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <future>
-
-#include <spdlog/spdlog.h>
 
 #include "crm/customers.h"
 #include "identity/tenants.h"
@@ -124,9 +124,10 @@ Status seedDemo(store::Store& store, const std::string& password, const Password
     spdlog::info("demo tenant 'demo' seeded");
     if (password.empty()) {
       // Printed once, on the console only, so the operator can log in.
-      std::printf("Demo tenant created. Log in as admin, super, lead, qa or 1001-1005 with "
-                  "password: %s\n",
-                  chosen.c_str());
+      std::printf(
+          "Demo tenant created. Log in as admin, super, lead, qa or 1001-1005 with "
+          "password: %s\n",
+          chosen.c_str());
       std::fflush(stdout);
     }
   } else if (!stale.empty()) {

@@ -1,11 +1,10 @@
 #include "server/server.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "api/api_context.h"
 #include "api/http_server.h"
@@ -48,15 +47,17 @@ struct Server::ApiState {
 
 Server::Server(Config config) : config_(std::move(config)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 Status Server::start() {
   auto t0 = std::chrono::steady_clock::now();
   registerProcessMetrics(metrics_);
   TING_ASSIGN_OR_RETURN(storage_, Storage::open(config_, &metrics_));
   if (config_.demo) {
-    TING_RETURN_IF_ERROR(seedDemo(storage_->store(), config_.demo_password,
-                                  passwordParams(config_)));
+    TING_RETURN_IF_ERROR(
+        seedDemo(storage_->store(), config_.demo_password, passwordParams(config_)));
   }
   identity::AuthOptions auth_options{config_.token_ttl, config_.backoff_after,
                                      config_.max_failed_logins, config_.lockout,
@@ -82,16 +83,18 @@ Status Server::start() {
                     ? config_.http_threads
                     : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   TING_RETURN_IF_ERROR(http_->start(config_.http_listen, threads));
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                  .count();
-  spdlog::info("ting {} serving HTTP on {} (port {}), database {}, {} I/O threads; started in "
-               "{:.0f} ms",
-               TING_VERSION, config_.http_listen, http_->port(), storage_->db().describe(),
-               threads, ms);
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  spdlog::info(
+      "ting {} serving HTTP on {} (port {}), database {}, {} I/O threads; started in "
+      "{:.0f} ms",
+      TING_VERSION, config_.http_listen, http_->port(), storage_->db().describe(), threads, ms);
   return Status::ok();
 }
 
-std::uint16_t Server::httpPort() const { return http_ ? http_->port() : 0; }
+std::uint16_t Server::httpPort() const {
+  return http_ ? http_->port() : 0;
+}
 
 void blockStopSignals() {
   sigset_t set;

@@ -1,8 +1,8 @@
 #include "store/database.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 #include "store/postgres/pg_database.h"
 #include "store/sqlite/sqlite_database.h"

@@ -21,9 +21,13 @@ namespace ting::store {
 
 using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
 
-inline Value nullValue() { return std::monostate{}; }
+inline Value nullValue() {
+  return std::monostate{};
+}
 // An optional text: empty means NULL.
-inline Value textOrNull(const std::string& s) { return s.empty() ? Value{} : Value{s}; }
+inline Value textOrNull(const std::string& s) {
+  return s.empty() ? Value{} : Value{s};
+}
 
 class Row {
  public:

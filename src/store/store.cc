@@ -12,14 +12,11 @@ Status Tx::audit(const AuditEntry& e) {
           "INSERT INTO audit_log (tenant_id, at, actor_id, actor, entity, entity_id, action, "
           "before_json, after_json, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
           {tenant, now_, actor_.user_id ? Value{actor_.user_id} : Value{}, actor_.name, e.entity,
-           textOrNull(e.entity_id), e.action, textOrNull(e.before_json),
-           textOrNull(e.after_json), textOrNull(actor_.request_id)}));
-  boost::json::object data{{"id", row.integer(0)},
-                           {"entity", e.entity},
-                           {"entity_id", e.entity_id},
-                           {"action", e.action},
-                           {"actor_id", actor_.user_id},
-                           {"actor", actor_.name}};
+           textOrNull(e.entity_id), e.action, textOrNull(e.before_json), textOrNull(e.after_json),
+           textOrNull(actor_.request_id)}));
+  boost::json::object data{{"id", row.integer(0)},       {"entity", e.entity},
+                           {"entity_id", e.entity_id},   {"action", e.action},
+                           {"actor_id", actor_.user_id}, {"actor", actor_.name}};
   emit({"audit", "audit.appended", tenant, now_, boost::json::serialize(data)});
   return Status::ok();
 }

@@ -24,11 +24,11 @@ struct Actor {
 };
 
 struct AuditEntry {
-  std::string entity;     // "customer", "user", "tenant", "session"
+  std::string entity;  // "customer", "user", "tenant", "session"
   std::string entity_id;
-  std::string action;     // "create", "update", "delete", "read", "login", ...
-  std::string before_json;  // empty: null
-  std::string after_json;   // empty: null
+  std::string action;          // "create", "update", "delete", "read", "login", ...
+  std::string before_json;     // empty: null
+  std::string after_json;      // empty: null
   std::int64_t tenant_id = 0;  // 0: the actor's tenant
 };
 
@@ -88,9 +88,9 @@ struct PageRequest {
 
 struct PageQuery {
   std::string table;
-  std::string columns;           // "id, name, ..." — `id` first
+  std::string columns;  // "id, name, ..." — `id` first
   std::int64_t tenant_id = 0;
-  std::string filter_sql;        // extra "AND ..." conditions with ? placeholders
+  std::string filter_sql;  // extra "AND ..." conditions with ? placeholders
   std::vector<Value> filter_params;
 };
 

@@ -7,11 +7,11 @@
 
 #include "store/test_database.h"
 
-#define TING_ASSIGN_OR_FAIL(lhs, expr)                   \
-  do {                                                   \
-    auto r_ = (expr);                                    \
-    ASSERT_TRUE(r_.isOk()) << r_.status().message();     \
-    lhs = *r_;                                           \
+#define TING_ASSIGN_OR_FAIL(lhs, expr)               \
+  do {                                               \
+    auto r_ = (expr);                                \
+    ASSERT_TRUE(r_.isOk()) << r_.status().message(); \
+    lhs = *r_;                                       \
   } while (0)
 
 namespace ting::store {
@@ -68,9 +68,10 @@ TEST_P(StoreTest, MigrationsAreIdempotent) {
 
 TEST_P(StoreTest, WriteCommitsWithAuditAndPublishesAfterCommit) {
   ASSERT_TRUE(addCustomer(tenant_a_, "Zhao").isOk());
-  auto rows = tdb_->db().query("SELECT actor, entity, action, request_id, at FROM audit_log WHERE "
-                               "tenant_id = ?",
-                               {tenant_a_});
+  auto rows = tdb_->db().query(
+      "SELECT actor, entity, action, request_id, at FROM audit_log WHERE "
+      "tenant_id = ?",
+      {tenant_a_});
   ASSERT_TRUE(rows.isOk());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].text(0), "test");
@@ -99,9 +100,10 @@ TEST_P(StoreTest, FailedWriteRollsBackEverythingAndPublishesNothing) {
 
 TEST_P(StoreTest, UniqueViolationIsConflict) {
   Status s = tdb_->db().write([&](Session& session) {
-    return session.exec("INSERT INTO tenants (slug, name, created_at, updated_at) VALUES (?, ?, 0, "
-                        "0)",
-                        {std::string("a"), std::string("dup")});
+    return session.exec(
+        "INSERT INTO tenants (slug, name, created_at, updated_at) VALUES (?, ?, 0, "
+        "0)",
+        {std::string("a"), std::string("dup")});
   });
   EXPECT_EQ(s.code(), StatusCode::kConflict);
 }
@@ -116,11 +118,10 @@ TEST_P(StoreTest, PagesWalkEveryRowOnceWithinTheTenant) {
     for (int guard = 0; guard < 10; ++guard) {
       Page page;
       Status s = tdb_->db().read([&](Session& session) -> Status {
-        TING_ASSIGN_OR_RETURN(page, listPage(session,
-                                             {.table = "customers",
-                                              .columns = "id, name",
-                                              .tenant_id = tenant_a_},
-                                             req));
+        TING_ASSIGN_OR_RETURN(
+            page,
+            listPage(session, {.table = "customers", .columns = "id, name", .tenant_id = tenant_a_},
+                     req));
         return Status::ok();
       });
       ASSERT_TRUE(s.isOk()) << s.message();
@@ -169,9 +170,10 @@ TEST(SqliteBackup, CopiesAConsistentSnapshot) {
   ASSERT_TRUE(tdb.error().empty()) << tdb.error();
   ASSERT_TRUE(tdb.db()
                   .write([](Session& s) {
-                    return s.exec("INSERT INTO tenants (slug, name, created_at, updated_at) "
-                                  "VALUES ('x', 'X', 0, 0)",
-                                  {});
+                    return s.exec(
+                        "INSERT INTO tenants (slug, name, created_at, updated_at) "
+                        "VALUES ('x', 'X', 0, 0)",
+                        {});
                   })
                   .isOk());
   auto dest = tdb.dir() / "copy.db";

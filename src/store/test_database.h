@@ -3,6 +3,7 @@
 // temporary directory; PostgreSQL as a new database on the cluster named by
 // TING_TEST_PG_URL (tests of that backend are skipped when it is unset).
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,8 +14,6 @@
 #include "common/crypto.h"
 #include "store/database.h"
 #include "store/migrations/migrations.h"
-
-#include <gtest/gtest.h>
 
 namespace ting::store {
 
@@ -88,8 +87,8 @@ inline std::string dialectName(const testing::TestParamInfo<Dialect>& info) {
 }  // namespace ting::store
 
 // In a SetUp(): skips or fails unless the database is ready.
-#define TING_REQUIRE_TEST_DATABASE(tdb)                           \
-  do {                                                            \
+#define TING_REQUIRE_TEST_DATABASE(tdb)                                  \
+  do {                                                                   \
     if (!(tdb).skipReason().empty()) GTEST_SKIP() << (tdb).skipReason(); \
-    ASSERT_TRUE((tdb).error().empty()) << (tdb).error();         \
+    ASSERT_TRUE((tdb).error().empty()) << (tdb).error();                 \
   } while (0)

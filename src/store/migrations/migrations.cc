@@ -84,8 +84,8 @@ CREATE INDEX audit_log_entity ON audit_log (tenant_id, entity, entity_id, id);
 )sql";
 
 std::string forDialect(std::string sql, Dialect dialect) {
-  const std::string id = dialect == Dialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT"
-                                                     : "BIGSERIAL PRIMARY KEY";
+  const std::string id =
+      dialect == Dialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
   for (auto pos = sql.find("{{id}}"); pos != std::string::npos; pos = sql.find("{{id}}", pos)) {
     sql.replace(pos, 6, id);
   }
@@ -116,10 +116,9 @@ Result<int> schemaVersion(Database& db) {
         {});
     if (!exists.isOk()) return exists.status();
     if (exists->empty()) return Status::ok();
-    TING_ASSIGN_OR_RETURN(Row row,
-                          session.queryOne("SELECT COALESCE(MAX(version), 0) FROM "
-                                           "schema_migrations",
-                                           {}));
+    TING_ASSIGN_OR_RETURN(Row row, session.queryOne("SELECT COALESCE(MAX(version), 0) FROM "
+                                                    "schema_migrations",
+                                                    {}));
     version = static_cast<int>(row.integer(0));
     return Status::ok();
   });
@@ -152,8 +151,9 @@ Result<MigrationReport> migrate(Database& db) {
       if (!done.empty()) return Status::ok();
       TING_RETURN_IF_ERROR(session.execScript(forDialect(m.sql, session.dialect())));
       applied = true;
-      return session.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                          {std::int64_t{m.version}, m.name, SystemClock::instance().nowMillis()});
+      return session.exec(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+          {std::int64_t{m.version}, m.name, SystemClock::instance().nowMillis()});
     }));
     if (applied) spdlog::info("schema migrated to version {}: {}", m.version, m.name);
     report.to_version = m.version;

@@ -1,6 +1,8 @@
 #include "store/postgres/pg_database.h"
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <chrono>
@@ -8,9 +10,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace ting::store {
 
@@ -77,8 +76,7 @@ class PgSession final : public Session {
     auto it = statements_.find(key);
     if (it == statements_.end()) {
       std::string name = "s" + std::to_string(statements_.size());
-      PGresult* prep = PQprepare(conn_, name.c_str(), rewritePlaceholders(sql).c_str(), 0,
-                                 nullptr);
+      PGresult* prep = PQprepare(conn_, name.c_str(), rewritePlaceholders(sql).c_str(), 0, nullptr);
       bool ok = PQresultStatus(prep) == PGRES_COMMAND_OK;
       Status s = ok ? Status::ok() : pgError(conn_, prep, "prepare");
       PQclear(prep);

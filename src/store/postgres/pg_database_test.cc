@@ -10,7 +10,8 @@ TEST(PgPlaceholders, RewritesOutsideQuotesOnly) {
 }
 
 TEST(PgUrl, RedactsThePassword) {
-  EXPECT_EQ(redactUrl("postgresql://ting:s3cret@db:5432/ting"), "postgresql://ting:***@db:5432/ting");
+  EXPECT_EQ(redactUrl("postgresql://ting:s3cret@db:5432/ting"),
+            "postgresql://ting:***@db:5432/ting");
   EXPECT_EQ(redactUrl("postgresql://ting@db/ting"), "postgresql://ting@db/ting");
 }
 

@@ -1,13 +1,12 @@
 #include "store/sqlite/sqlite_database.h"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 namespace ting::store {
 
@@ -86,9 +85,15 @@ class SqliteSession final : public Session {
       values.reserve(columns);
       for (int c = 0; c < columns; ++c) {
         switch (sqlite3_column_type(stmt, c)) {
-          case SQLITE_INTEGER: values.emplace_back(sqlite3_column_int64(stmt, c)); break;
-          case SQLITE_FLOAT: values.emplace_back(sqlite3_column_double(stmt, c)); break;
-          case SQLITE_NULL: values.emplace_back(std::monostate{}); break;
+          case SQLITE_INTEGER:
+            values.emplace_back(sqlite3_column_int64(stmt, c));
+            break;
+          case SQLITE_FLOAT:
+            values.emplace_back(sqlite3_column_double(stmt, c));
+            break;
+          case SQLITE_NULL:
+            values.emplace_back(std::monostate{});
+            break;
           default: {
             const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
             values.emplace_back(std::string(text, sqlite3_column_bytes(stmt, c)));
@@ -205,8 +210,8 @@ class SqliteDatabase final : public Database {
 
   Status backupTo(const std::string& dest_path) override {
     sqlite3* dest = nullptr;
-    int rc = sqlite3_open_v2(dest_path.c_str(), &dest,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    int rc = sqlite3_open_v2(dest_path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                             nullptr);
     if (rc != SQLITE_OK) {
       Status s = sqliteError(dest, rc, "open " + dest_path);
       sqlite3_close_v2(dest);
