@@ -39,6 +39,15 @@ JsonBody::JsonBody(std::string_view text) {
   }
 }
 
+std::nullopt_t JsonBody::nullIsWrong(std::string_view key, const char* what) {
+  // Only strings may be cleared with null; for other types null is a mistake.
+  if (status_.isOk() && has(key)) {
+    fail(invalidArgument("'" + std::string(key) + "' must be " + what + ", not null",
+                         std::string(key)));
+  }
+  return std::nullopt;
+}
+
 void JsonBody::fail(Status s) {
   if (status_.isOk()) status_ = std::move(s);
 }
@@ -81,6 +90,11 @@ std::optional<std::string> JsonBody::string(std::string_view key, bool required,
         std::string(key)));
     return std::nullopt;
   }
+  if (s.find('\0') != std::string::npos) {
+    fail(invalidArgument("'" + std::string(key) + "' may not contain NUL characters",
+                         std::string(key)));
+    return std::nullopt;
+  }
   if (!validUtf8(s)) {
     fail(invalidArgument("'" + std::string(key) + "' is not valid UTF-8", std::string(key)));
     return std::nullopt;
@@ -90,7 +104,7 @@ std::optional<std::string> JsonBody::string(std::string_view key, bool required,
 
 std::optional<bool> JsonBody::boolean(std::string_view key, bool required) {
   const auto* v = field(key, required);
-  if (!v) return std::nullopt;
+  if (!v) return nullIsWrong(key, "true or false");
   if (!v->is_bool()) {
     fail(invalidArgument("'" + std::string(key) + "' must be true or false", std::string(key)));
     return std::nullopt;
@@ -101,7 +115,7 @@ std::optional<bool> JsonBody::boolean(std::string_view key, bool required) {
 std::optional<std::int64_t> JsonBody::integer(std::string_view key, bool required, std::int64_t min,
                                               std::int64_t max) {
   const auto* v = field(key, required);
-  if (!v) return std::nullopt;
+  if (!v) return nullIsWrong(key, "an integer");
   std::int64_t n = 0;
   if (v->is_int64()) {
     n = v->get_int64();

@@ -42,6 +42,7 @@ class JsonBody {
  private:
   const boost::json::value* field(std::string_view key, bool required);
   void fail(Status s);
+  std::nullopt_t nullIsWrong(std::string_view key, const char* what);
 
   boost::json::value root_;
   Status status_;

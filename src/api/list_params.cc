@@ -21,6 +21,9 @@ Result<ListParams> parseListParams(const Call& call, const ListSpec& spec) {
   std::string sort = spec.default_sort;
   std::optional<std::string> cursor;
   for (const auto& [key, value] : call.query) {
+    if (key.find('\0') != std::string::npos || value.find('\0') != std::string::npos) {
+      return badQuery("query parameters may not contain NUL characters", key);
+    }
     if (key == "limit") {
       int n = 0;
       auto r = std::from_chars(value.data(), value.data() + value.size(), n);

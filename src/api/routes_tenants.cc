@@ -2,6 +2,7 @@
 
 #include "api/api_context.h"
 #include "api/json_body.h"
+#include "api/list_params.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
 
@@ -9,27 +10,38 @@ namespace ting::api {
 
 using identity::Role;
 
+namespace {
+
+const ListSpec kTenantList{.sortable = {}, .default_sort = "id", .filters = {}};
+
+}  // namespace
+
 void addTenantRoutes(Router& router, ApiContext& ctx) {
-  router.add({"GET",
-              "/api/v1/tenants",
-              Access::kAuthenticated,
-              {Role::kOperator},
-              [&ctx](Call& call) -> Result<Response> {
-                if (!call.query.empty()) {
-                  return invalidArgument("unknown query parameter '" + call.query[0].first + "'",
-                                         call.query[0].first)
-                      .withReason("invalid_query");
-                }
-                boost::json::array items;
-                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-                  TING_ASSIGN_OR_RETURN(auto tenants, identity::listTenants(s));
-                  for (const auto& t : tenants) items.push_back(identity::toJson(t));
-                  return Status::ok();
-                }));
-                return jsonResponse(
-                    boost::json::object{{"items", std::move(items)}, {"next_cursor", nullptr}});
-              },
-              {.summary = "All tenants.", .tag = "tenants"}});
+  router.add(
+      {"GET",
+       "/api/v1/tenants",
+       Access::kAuthenticated,
+       {Role::kOperator},
+       [&ctx](Call& call) -> Result<Response> {
+         TING_ASSIGN_OR_RETURN(ListParams params, parseListParams(call, kTenantList));
+         std::int64_t after = params.page.after ? params.page.after->second : 0;
+         std::vector<identity::Tenant> tenants;
+         TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+           TING_ASSIGN_OR_RETURN(tenants, identity::listTenants(s, after, params.page.limit));
+           return Status::ok();
+         }));
+         store::Page page;
+         page.has_more = tenants.size() > static_cast<size_t>(params.page.limit);
+         if (page.has_more) tenants.pop_back();
+         boost::json::array items;
+         for (const auto& t : tenants) {
+           items.push_back(identity::toJson(t));
+           page.rows.emplace_back(std::vector<store::Value>{t.id});
+           page.sort_values.emplace_back(t.id);
+         }
+         return listResponse(std::move(items), page, params);
+       },
+       {.summary = "All tenants, by id.", .tag = "tenants", .query = listQueryDocs(kTenantList)}});
 
   router.add({"POST",
               "/api/v1/tenants",

@@ -120,7 +120,7 @@ bool parseArgs(int argc, char** argv, CommandLine& cl, std::string& error) {
       value = arg.substr(eq + 1);
       has_value = true;
     }
-    auto takeValue = [&]() -> bool {
+    auto take_value = [&]() -> bool {
       if (has_value) return true;
       if (i + 1 >= argc) {
         error = name + " needs a value";
@@ -130,7 +130,7 @@ bool parseArgs(int argc, char** argv, CommandLine& cl, std::string& error) {
       return true;
     };
     if (name == "--config") {
-      if (!takeValue()) return false;
+      if (!take_value()) return false;
       cl.config_file = value;
       continue;
     }
@@ -142,13 +142,13 @@ bool parseArgs(int argc, char** argv, CommandLine& cl, std::string& error) {
       if (key->kind == ting::ConfigKind::kBool) {
         cl.config[key->key] = has_value ? value : "true";
       } else {
-        if (!takeValue()) return false;
+        if (!take_value()) return false;
         cl.config[key->key] = value;
       }
       continue;
     }
     if (std::find(kValueOptions.begin(), kValueOptions.end(), name) != kValueOptions.end()) {
-      if (!takeValue()) return false;
+      if (!take_value()) return false;
       cl.options[name] = value;
       continue;
     }

@@ -12,8 +12,8 @@ UnixMillis SystemClock::nowMillis() const {
 }
 
 const SystemClock& SystemClock::instance() {
-  static const SystemClock clock;
-  return clock;
+  static const SystemClock kClock;
+  return kClock;
 }
 
 std::string formatTimestamp(UnixMillis t) {
@@ -89,7 +89,8 @@ bool parseTimestamp(std::string_view s, UnixMillis& out) {
   }
   if (pos != s.size()) return false;
   std::int64_t days = daysFromCivil(y, mo, d);
-  std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+  std::int64_t secs = days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec -
+                      std::int64_t{offset_min} * 60;
   out = secs * 1000 + ms;
   return true;
 }

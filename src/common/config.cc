@@ -92,7 +92,7 @@ std::vector<ConfigKey> buildKeys() {
   keys.push_back(str("sip.listen", "TING_SIP", "--sip",
                      "Address and port for SIP over UDP and TCP.", &Config::sip_listen));
   keys.push_back(num("auth.token_ttl", "TING_AUTH_TOKEN_TTL", "Seconds a login token stays valid.",
-                     &Config::token_ttl, 1, 90 * 86400));
+                     &Config::token_ttl, 1, std::int64_t{90} * 86400));
   keys.push_back(num("auth.backoff_after", "TING_AUTH_BACKOFF_AFTER",
                      "Consecutive failed logins after which each further attempt must wait "
                      "(1 s, doubling, at most 60 s).",
@@ -101,7 +101,7 @@ std::vector<ConfigKey> buildKeys() {
                      "Consecutive failed logins that lock the account.", &Config::max_failed_logins,
                      1, 1000));
   keys.push_back(num("auth.lockout", "TING_AUTH_LOCKOUT", "Seconds a locked account stays locked.",
-                     &Config::lockout, 1, 30 * 86400));
+                     &Config::lockout, 1, std::int64_t{30} * 86400));
   keys.push_back(num("auth.argon2_memory_kib", "TING_AUTH_ARGON2_MEMORY_KIB",
                      "argon2id memory cost in KiB for new password hashes.",
                      &Config::argon2_memory_kib, 8, 4 << 20));

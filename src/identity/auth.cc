@@ -158,7 +158,7 @@ Result<Principal> AuthService::authenticate(std::string_view token) {
   {
     std::shared_lock lock(cache_mu_);
     auto it = cache_.find(hash);
-    if (it != cache_.end() && now - it->second.cached_at < kCacheSeconds * 1000) {
+    if (it != cache_.end() && now - it->second.cached_at < std::int64_t{kCacheSeconds} * 1000) {
       if (it->second.principal.expires_at <= now) return invalid;
       return it->second.principal;
     }
@@ -192,7 +192,7 @@ Result<Principal> AuthService::authenticate(std::string_view token) {
   std::unique_lock lock(cache_mu_);
   if (cache_.size() >= kCacheLimit) {
     std::erase_if(cache_, [&](const auto& kv) {
-      return now - kv.second.cached_at >= kCacheSeconds * 1000 ||
+      return now - kv.second.cached_at >= std::int64_t{kCacheSeconds} * 1000 ||
              kv.second.principal.expires_at <= now;
     });
     if (cache_.size() >= kCacheLimit) cache_.clear();

@@ -51,10 +51,11 @@ Result<Tenant> getTenant(store::Session& session, std::int64_t id) {
   return fromRow(*row);
 }
 
-Result<std::vector<Tenant>> listTenants(store::Session& session) {
-  TING_ASSIGN_OR_RETURN(
-      store::Rows rows,
-      session.query(std::string("SELECT ") + kColumns + " FROM tenants ORDER BY id", {}));
+Result<std::vector<Tenant>> listTenants(store::Session& session, std::int64_t after_id, int limit) {
+  TING_ASSIGN_OR_RETURN(store::Rows rows,
+                        session.query(std::string("SELECT ") + kColumns +
+                                          " FROM tenants WHERE id > ? ORDER BY id LIMIT ?",
+                                      {after_id, std::int64_t{limit} + 1}));
   std::vector<Tenant> out;
   for (const auto& r : rows) out.push_back(fromRow(r));
   return out;

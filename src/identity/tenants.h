@@ -25,7 +25,9 @@ Status validateTenant(const std::string& slug, const std::string& name);
 
 Result<Tenant> findTenantBySlug(store::Session& session, const std::string& slug);
 Result<Tenant> getTenant(store::Session& session, std::int64_t id);
-Result<std::vector<Tenant>> listTenants(store::Session& session);
+// Tenants with id greater than `after_id`, by id, at most `limit` + 1 (the
+// extra one tells the caller there is a next page).
+Result<std::vector<Tenant>> listTenants(store::Session& session, std::int64_t after_id, int limit);
 // Creates the tenant (kConflict when the slug is taken), audited in the new tenant.
 Result<Tenant> createTenant(store::Tx& tx, const std::string& slug, const std::string& name);
 

@@ -84,11 +84,32 @@ Status mapUniqueViolation(const Status& s) {
 
 }  // namespace
 
+// Usernames and phone numbers are both login names: neither may equal the
+// other kind of another user of the tenant.
+static Status checkLoginNamesFree(store::Session& session, std::int64_t tenant_id,
+                                  std::int64_t self, const std::string& username,
+                                  const std::string& phone) {
+  TING_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      session.query("SELECT id FROM users WHERE tenant_id = ? AND id <> ? AND phone = ?",
+                    {tenant_id, self, username}));
+  if (!rows.empty()) {
+    return conflict("the username is another user's phone number", "username");
+  }
+  if (phone.empty()) return Status::ok();
+  TING_ASSIGN_OR_RETURN(
+      rows, session.query("SELECT id FROM users WHERE tenant_id = ? AND id <> ? AND username = ?",
+                          {tenant_id, self, phone}));
+  if (!rows.empty()) return conflict("the phone number is another user's username", "phone");
+  return Status::ok();
+}
+
 Result<User> createUser(store::Tx& tx, std::int64_t tenant_id, const NewUser& nu,
                         const PasswordParams& params) {
   TING_RETURN_IF_ERROR(validateUsername(nu.username));
   TING_RETURN_IF_ERROR(validatePassword(nu.password));
   TING_RETURN_IF_ERROR(validatePhone(nu.phone));
+  TING_RETURN_IF_ERROR(checkLoginNamesFree(tx.session(), tenant_id, 0, nu.username, nu.phone));
   if (nu.display_name.size() > 200) {
     return invalidValue("'display_name' must be at most 200 bytes", "display_name");
   }
@@ -164,6 +185,8 @@ Result<User> updateUser(store::Tx& tx, std::int64_t tenant_id, std::int64_t id,
   if (patch.phone) {
     TING_RETURN_IF_ERROR(validatePhone(*patch.phone));
     after.phone = *patch.phone;
+    TING_RETURN_IF_ERROR(
+        checkLoginNamesFree(tx.session(), tenant_id, id, after.username, after.phone));
   }
   if (patch.role) after.role = *patch.role;
   if (patch.disabled) after.disabled = *patch.disabled;

@@ -75,6 +75,7 @@ Status seedDemo(store::Store& store, const std::string& password, const Password
   std::vector<std::int64_t> stale;  // users whose password differs from `chosen`
   if (!chosen.empty() && !existing.empty()) {
     std::vector<std::future<bool>> checks;
+    checks.reserve(existing.size());
     for (const auto& [id, hash] : existing) {
       checks.push_back(std::async(std::launch::async,
                                   [&chosen, h = hash] { return verifyPassword(chosen, h); }));

@@ -1,23 +1,33 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 namespace ting::store {
 
 Status Tx::audit(const AuditEntry& e) {
   std::int64_t tenant = e.tenant_id ? e.tenant_id : actor_.tenant_id;
+  UnixMillis at = now_;
+  if (session_.dialect() == Dialect::kPostgres) {
+    if (std::find(audit_locked_.begin(), audit_locked_.end(), tenant) == audit_locked_.end()) {
+      TING_RETURN_IF_ERROR(
+          session_.exec("SELECT pg_advisory_xact_lock(7355609, CAST(? AS INTEGER))", {tenant}));
+      audit_locked_.push_back(tenant);
+    }
+    at = std::max(now_, clock_.nowMillis());  // taken under the lock
+  }
   TING_ASSIGN_OR_RETURN(
       Row row,
       session_.queryOne(
           "INSERT INTO audit_log (tenant_id, at, actor_id, actor, entity, entity_id, action, "
           "before_json, after_json, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          {tenant, now_, actor_.user_id ? Value{actor_.user_id} : Value{}, actor_.name, e.entity,
+          {tenant, at, actor_.user_id ? Value{actor_.user_id} : Value{}, actor_.name, e.entity,
            textOrNull(e.entity_id), e.action, textOrNull(e.before_json), textOrNull(e.after_json),
            textOrNull(actor_.request_id)}));
   boost::json::object data{{"id", row.integer(0)},       {"entity", e.entity},
                            {"entity_id", e.entity_id},   {"action", e.action},
                            {"actor_id", actor_.user_id}, {"actor", actor_.name}};
-  emit({"audit", "audit.appended", tenant, now_, boost::json::serialize(data)});
+  emit({"audit", "audit.appended", tenant, at, boost::json::serialize(data)});
   return Status::ok();
 }
 
@@ -30,7 +40,7 @@ void Tx::emit(DomainEvent event) {
 Status Store::write(const Actor& actor, const std::function<Status(Tx&)>& fn) {
   std::vector<DomainEvent> events;
   Status s = db_.write([&](Session& session) -> Status {
-    Tx tx(session, actor, clock_.nowMillis());
+    Tx tx(session, actor, clock_);
     Status inner = fn(tx);
     if (inner.isOk()) events = std::move(tx.events());
     return inner;

@@ -35,8 +35,8 @@ struct AuditEntry {
 // A write transaction in progress.
 class Tx {
  public:
-  Tx(Session& session, const Actor& actor, UnixMillis now)
-      : session_(session), actor_(actor), now_(now) {}
+  Tx(Session& session, const Actor& actor, const Clock& clock)
+      : session_(session), actor_(actor), clock_(clock), now_(clock.nowMillis()) {}
 
   Session& session() { return session_; }
   const Actor& actor() const { return actor_; }
@@ -45,7 +45,10 @@ class Tx {
   // One timestamp for everything this transaction writes.
   UnixMillis now() const { return now_; }
 
-  // Appends to the audit log in this transaction.
+  // Appends to the audit log in this transaction. Within a tenant, audit ids,
+  // their times and commit order agree (PostgreSQL: a per-tenant lock held
+  // from the first audit entry to the commit; SQLite has one writer anyway),
+  // so readers polling by id or by time never miss an entry.
   Status audit(const AuditEntry& entry);
   // Published on the bus if, and only if, the transaction commits.
   void emit(DomainEvent event);
@@ -55,7 +58,9 @@ class Tx {
  private:
   Session& session_;
   Actor actor_;
+  const Clock& clock_;
   UnixMillis now_;
+  std::vector<std::int64_t> audit_locked_;  // tenants whose audit lock this tx holds
   std::vector<DomainEvent> events_;
 };
 

@@ -146,3 +146,34 @@ def test_failed_writes_leave_no_entry(shared, tok):
     after = T.expect(shared.api("GET", "/api/v1/audit", token=admin, query={"limit": 1}),
                      200)["items"]
     assert [e["id"] for e in before] == [e["id"] for e in after]
+
+
+def test_newest_first_holds_under_concurrent_writes(shared, tok):
+    """The list is newest first by `at` even when writes overlap; otherwise a reader
+    polling with since=<last at> misses entries committed late with an early `at`."""
+    import threading
+    admin = tok("admin")
+    prefix = T.uniq("AuConc-")
+
+    def worker(n):
+        for i in range(8):
+            shared.api("POST", "/api/v1/customers", token=admin, json={"name": f"{prefix}{n}{i}"})
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    items = T.expect(shared.api("GET", "/api/v1/audit", token=admin,
+                                query={"limit": 64, "action": "create", "entity": "customer"}),
+                     200)["items"]
+    ours = [e for e in items if str((e.get("after") or {}).get("name", "")).startswith(prefix)]
+    assert len(ours) == 64
+    inversions = [(a, b) for a, b in zip(ours, ours[1:]) if a["at"] < b["at"]]
+    assert not inversions, [(a["id"], a["at"], b["id"], b["at"]) for a, b in inversions][:5]
+
+
+def test_audit_never_holds_tokens_or_hashes(shared, tok):
+    entries = T.list_all(shared, tok("admin"), "/api/v1/audit")
+    text = str(entries)
+    for secret in ("tk_", "$argon2", T.DEMO_PASSWORD, T.OTHER_PASSWORD):
+        assert secret not in text, secret

@@ -117,3 +117,12 @@ def test_bad_env_value_is_refused(server_factory):
                          env=T.server_env({"TING_AUTH_TOKEN_TTL": "soon"}))
     assert out.returncode != 0
     assert "TING_AUTH_TOKEN_TTL" in out.stdout + out.stderr
+
+
+def test_ting_config_env_names_the_file(server_factory):
+    srv = server_factory(name="cfg4", start=False)
+    cfg = write_config(srv, "[http]\nbody_limit = 2048\n")
+    srv.env = {"TING_CONFIG": cfg}
+    srv.start()
+    admin = srv.role_token("admin")
+    T.assert_error(post_size(srv, admin, 3000), 413, "body_too_large")

@@ -2,7 +2,9 @@
 
 import http.client
 import json
+import socket
 import threading
+import time
 
 import tingtest as T
 
@@ -208,5 +210,154 @@ def test_user_list_pagination_and_audit_pagination(shared, tok):
         q["cursor"] = body["next_cursor"]
     ids = [e["id"] for e in entries]
     assert len(ids) == len(set(ids)) and len(ids) >= 9
-    ats = [e["at"] for e in entries]
-    assert ats == sorted(ats, reverse=True)
+
+
+def test_nul_characters_round_trip_or_are_refused(shared, tok):
+    """A string with U+0000 is valid JSON: store it exactly or refuse it, never truncate."""
+    admin = tok("admin")
+    st, _h, c = shared.api("POST", "/api/v1/customers", token=admin,
+                           json={"name": "a\u0000b", "notes": "x\u0000y"})
+    if st in (400, 422):
+        T.assert_error((st, _h, c), st)
+        return
+    assert st == 201, (st, c)
+    got = T.expect(shared.api("GET", f"/api/v1/customers/{c['id']}", token=admin), 200)
+    assert (got["name"], got["notes"]) == (c["name"], c["notes"]) == ("a\u0000b", "x\u0000y"), \
+        f"stored {got['name']!r}/{got['notes']!r}, answered {c['name']!r}/{c['notes']!r}"
+
+
+def test_login_identifiers_are_not_truncated_at_nul(shared):
+    for body in [{"tenant": "demo\u0000x", "username": "admin", "password": T.DEMO_PASSWORD},
+                 {"tenant": "demo", "username": "admin\u0000x", "password": T.DEMO_PASSWORD}]:
+        st, _h, got = shared.api("POST", "/api/v1/auth/login", json=body)
+        assert st in (400, 401, 422), (body, st, got)
+
+
+def test_free_text_search_with_nul_is_not_match_all(shared, tok):
+    """A NUL in a query parameter is refused (400 naming it), never read as an empty search."""
+    admin = tok("admin")
+    T.create_customer(shared, admin, name=T.uniq("NoNul-"))
+    status, _, body = shared.api("GET", "/api/v1/customers", token=admin,
+                                 query={"q": "\u0000", "limit": 200})
+    if status == 400:
+        assert body["error"]["code"] == "invalid_query" and body["error"]["field"] == "q", body
+        return
+    assert status == 200, body
+    fields = ("name", "phone", "email", "company", "notes")
+    wrong = [c["name"] for c in body["items"]
+             if not any("\u0000" in (c.get(k) or "") for k in fields)]
+    assert not wrong, f"q=U+0000 matched {len(wrong)} customers without it, e.g. {wrong[:3]}"
+
+
+def test_phone_and_username_cannot_make_login_ambiguous(shared, tok):
+    """Login takes a username or a phone: a phone equal to another user's username (or a
+    username equal to another user's phone) is refused, or its owner can still log in."""
+    admin = tok("admin")
+    a = T.create_user(shared, admin, "agent", password="Pass-A-12345")
+    b = T.create_user(shared, admin, "agent", password="Pass-B-12345")
+    # b's phone is a's username.
+    digits = str(int(time.time() * 1000000))[-9:]
+    a_name = "8" + digits
+    st, _h, body = shared.api("POST", "/api/v1/users", token=admin,
+                              json={"username": a_name, "password": "Pass-A-12345",
+                                    "role": "agent"})
+    assert st == 201, body
+    st, _h, body = shared.api("PATCH", f"/api/v1/users/{b['id']}", token=admin,
+                              json={"phone": a_name})
+    if st == 200:
+        st2, _h2, got = shared.api("POST", "/api/v1/auth/login",
+                                   json={"tenant": "demo", "username": a_name,
+                                         "password": "Pass-B-12345"})
+        assert st2 == 200 and got["user"]["id"] == b["id"], \
+            f"user {b['id']} was given phone {a_name} (another user's username) and can " \
+            f"no longer log in by phone: {st2} {got}"
+    else:
+        T.assert_error((st, _h, body), 409, "conflict", "phone")
+    # a's phone becomes a username later.
+    phone = "7" + digits
+    T.expect(shared.api("PATCH", f"/api/v1/users/{a['id']}", token=admin,
+                        json={"phone": phone}), 200)
+    st, _h, body = shared.api("POST", "/api/v1/users", token=admin,
+                              json={"username": phone, "password": "Pass-C-12345",
+                                    "role": "agent"})
+    if st == 201:
+        st2, _h2, got = shared.api("POST", "/api/v1/auth/login",
+                                   json={"tenant": "demo", "username": phone,
+                                         "password": "Pass-A-12345"})
+        assert st2 == 200 and got["user"]["id"] == a["id"], \
+            f"a new username equal to user {a['id']}'s phone locked them out of phone " \
+            f"login: {st2} {got}"
+    else:
+        T.assert_error((st, _h, body), 409, "conflict", "username")
+
+
+class _Reader:
+    def __init__(self, sock):
+        self.sock, self.buf = sock, b""
+
+    def response(self):
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            assert chunk, f"connection closed; have {self.buf[:100]!r}"
+            self.buf += chunk
+        head, rest = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        length = 0
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            if k.strip().lower() == "content-length":
+                length = int(v.strip())
+        while len(rest) < length:
+            chunk = self.sock.recv(65536)
+            assert chunk, "connection closed mid-body"
+            rest += chunk
+        self.buf = rest[length:]
+        return int(lines[0].split()[1]), rest[:length]
+
+
+def test_pipelined_requests_are_answered_in_order(shared, tok):
+    reqs = (T.raw_request_bytes("GET", "/healthz")
+            + T.raw_request_bytes("GET", "/api/v1/me", token=tok("agent"))
+            + T.raw_request_bytes("GET", "/api/v1/nope")
+            + T.raw_request_bytes("GET", "/api/v1/me"))
+    s = socket.create_connection(("127.0.0.1", shared.port), timeout=30)
+    try:
+        s.sendall(reqs)
+        r = _Reader(s)
+        got = [r.response() for _ in range(4)]
+    finally:
+        s.close()
+    assert [st for st, _b in got] == [200, 200, 404, 401], got
+    assert json.loads(got[1][1])["user"]["username"] == "1001"
+
+
+def test_chunked_bodies_work_and_respect_the_limit(shared, tok):
+    token = tok("admin")
+    head = (f"POST /api/v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Transfer-Encoding: chunked\r\n\r\n").encode()
+    body = b'{"name":"Chunked"}'
+    st, _h, got = T.raw_http(shared.port, head + b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n")
+    assert st == 201 and got["name"] == "Chunked", (st, got)
+    pad = b" " * 65536
+    chunks = b"".join(b"%x\r\n" % len(pad) + pad + b"\r\n" for _ in range(17))
+    st, _h, got = T.raw_http(shared.port, head + b"%x\r\n" % len(body) + body + b"\r\n"
+                             + chunks + b"0\r\n\r\n")
+    T.assert_error((st, _h, got), 413, "body_too_large")
+
+
+def test_slow_client_is_cut_off_by_the_request_timeout(server_factory):
+    srv = server_factory(name="slowloris", env={"TING_HTTP_REQUEST_TIMEOUT": "1"})
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=15)
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # never finishes the head
+        t0 = time.monotonic()
+        try:
+            data = s.recv(65536)
+        except ConnectionResetError:
+            data = b""
+        assert time.monotonic() - t0 < 10
+        assert data == b"" or data.startswith(b"HTTP/1.1 408"), data[:100]
+    finally:
+        s.close()
+    T.expect(srv.api("GET", "/healthz"), 200)

@@ -200,3 +200,29 @@ def test_users_q(shared, tok):
     items = T.list_all(shared, admin, "/api/v1/users", {"q": "1003"})
     assert "1003" in {u["username"] for u in items}
     assert "admin" not in {u["username"] for u in items}
+
+
+def test_walk_by_updated_at(shared, batch):
+    pages = walk(shared, batch["token"], {"q": batch["prefix"], "sort": "updated_at"}, 7)
+    items = [c for p in pages for c in p]
+    assert len({c["id"] for c in items}) == len(items) == 30
+    stamps = [c["updated_at"] for c in items]
+    assert stamps == sorted(stamps)
+
+
+def test_tenant_list_pages_like_every_list(shared, tok, acme):
+    """"Every list endpoint" takes limit and cursor: the tenant list too."""
+    op = tok("operator")
+    q = {"limit": 1}
+    slugs = []
+    for _ in range(200):
+        st, _h, body = shared.api("GET", "/api/v1/tenants", token=op, query=q)
+        assert st == 200, (st, body)
+        assert len(body["items"]) <= 1
+        slugs += [t["slug"] for t in body["items"]]
+        if not body["next_cursor"]:
+            break
+        q["cursor"] = body["next_cursor"]
+    assert len(slugs) == len(set(slugs)) and {"demo", "acme"} <= set(slugs), slugs
+    T.assert_error(shared.api("GET", "/api/v1/tenants", token=op, query={"limit": 0}), 400,
+                   "invalid_query", "limit")

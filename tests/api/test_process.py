@@ -246,3 +246,86 @@ def test_fresh_data_dir_without_demo(server_factory):
                                "password": T.DEMO_PASSWORD})
     assert st == 401
     T.expect(srv.api("GET", "/healthz"), 200)
+
+
+def test_kill9_during_concurrent_writes_loses_nothing_acknowledged(server_factory):
+    srv = server_factory(name="crash2")
+    admin = srv.role_token("admin")
+    acked, lock, stop = [], threading.Lock(), threading.Event()
+    bad = []
+
+    def writer(n):
+        i = 0
+        while not stop.is_set():
+            try:
+                st, _h, body = srv.api("POST", "/api/v1/customers", token=admin,
+                                       json={"name": f"Acked {n}-{i}"}, timeout=10)
+            except OSError:
+                return  # the server is gone
+            if st == 201:
+                with lock:
+                    acked.append(body)
+            elif st >= 500:
+                bad.append((st, body))
+            i += 1
+    threads = [threading.Thread(target=writer, args=(n,), daemon=True) for n in range(4)]
+    for t in threads:
+        t.start()
+    T.poll(lambda: len(acked) >= 40, 60, what="40 acknowledged writes")
+    srv.kill9()
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert not bad, bad[:3]
+    srv.start()
+    admin = srv.role_token("admin")
+    have = {c["id"] for c in T.list_all(srv, admin, "/api/v1/customers", {"q": "Acked "})}
+    lost = [c for c in acked if c["id"] not in have]
+    assert not lost, f"{len(lost)} of {len(acked)} acknowledged customers lost: {lost[:3]}"
+
+
+def test_sigterm_during_writes_answers_or_refuses_cleanly(server_factory):
+    srv = server_factory(name="term3")
+    admin = srv.role_token("admin")
+    acked, bad, lock, stop = [], [], threading.Lock(), threading.Event()
+
+    def writer(n):
+        i = 0
+        while not stop.is_set():
+            try:
+                st, _h, body = srv.api("POST", "/api/v1/customers", token=admin,
+                                       json={"name": f"Term {n}-{i}"}, timeout=20)
+            except OSError:
+                return
+            with lock:
+                if st == 201:
+                    acked.append(body)
+                elif st != 503:
+                    bad.append((st, body))
+                elif body["error"]["code"] != "shutting_down":
+                    bad.append((st, body))
+            i += 1
+    threads = [threading.Thread(target=writer, args=(n,), daemon=True) for n in range(4)]
+    for t in threads:
+        t.start()
+    T.poll(lambda: len(acked) >= 20, 60, what="20 acknowledged writes")
+    srv.proc.send_signal(signal.SIGTERM)
+    rc = srv.proc.wait(T.STOP_TIMEOUT)
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert rc == 0
+    assert not bad, bad[:3]
+    srv.start()
+    admin = srv.role_token("admin")
+    have = {c["id"] for c in T.list_all(srv, admin, "/api/v1/customers", {"q": "Term "})}
+    assert {c["id"] for c in acked} <= have
+
+
+def test_help_config_lists_every_environment_variable():
+    out = run("help", "config")
+    assert out.returncode == 0, out.stderr
+    for env in ["TING_HTTP_BODY_LIMIT", "TING_HTTP_HEADER_LIMIT", "TING_HTTP_WS_MESSAGE_LIMIT",
+                "TING_AUTH_TOKEN_TTL", "TING_AUTH_BACKOFF_AFTER", "TING_AUTH_MAX_FAILED_LOGINS",
+                "TING_AUTH_LOCKOUT", "TING_LOG_LEVEL"]:
+        assert env in out.stdout, env

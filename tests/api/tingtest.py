@@ -266,6 +266,9 @@ class PgCluster:
         if self.dir:
             subprocess.run([str(REPO / "tests" / "pg_cluster.sh"), "stop", self.dir],
                            capture_output=True, timeout=120)
+            if os.environ.get("TING_TEST_KEEP") != "1":
+                import shutil
+                shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- the server

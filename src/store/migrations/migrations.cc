@@ -16,7 +16,8 @@ CREATE TABLE tenants (
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
 );
-INSERT INTO tenants (slug, name, created_at, updated_at) VALUES ('system', 'Service operator', 0, 0);
+INSERT INTO tenants (slug, name, created_at, updated_at)
+  VALUES ('system', 'Service operator', {{now_ms}}, {{now_ms}});
 
 CREATE TABLE users (
   id {{id}},
@@ -83,12 +84,18 @@ CREATE INDEX audit_log_tenant ON audit_log (tenant_id, id);
 CREATE INDEX audit_log_entity ON audit_log (tenant_id, entity, entity_id, id);
 )sql";
 
-std::string forDialect(std::string sql, Dialect dialect) {
-  const std::string id =
-      dialect == Dialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY";
-  for (auto pos = sql.find("{{id}}"); pos != std::string::npos; pos = sql.find("{{id}}", pos)) {
-    sql.replace(pos, 6, id);
+void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
+  for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
+    sql.replace(pos, from.size(), to);
   }
+}
+
+// {{id}}: auto-increment primary key; {{now_ms}}: the current time in ms.
+std::string forDialect(std::string sql, Dialect dialect) {
+  replaceAll(
+      sql, "{{id}}",
+      dialect == Dialect::kSqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY");
+  replaceAll(sql, "{{now_ms}}", std::to_string(SystemClock::instance().nowMillis()));
   return sql;
 }
 
