@@ -68,8 +68,11 @@ std::vector<ConfigKey> buildKeys() {
   keys.push_back(str("http.listen", "TING_HTTP", "--http",
                      "Address and port of the HTTP API, WebSocket and web console.",
                      &Config::http_listen));
-  keys.push_back(num("http.threads", "TING_HTTP_THREADS", "HTTP I/O threads; 0 means one per core.",
-                     &Config::http_threads, 0, 256));
+  keys.push_back(
+      num("http.threads", "TING_HTTP_THREADS",
+          "HTTP I/O threads, which also run the handlers (they may wait on the database); "
+          "0 means four per core, at least 8.",
+          &Config::http_threads, 0, 256));
   keys.push_back(num("http.body_limit", "TING_HTTP_BODY_LIMIT",
                      "Largest request body in bytes (413 above it).", &Config::http_body_limit,
                      1024, std::int64_t{1} << 32));

@@ -21,7 +21,7 @@ struct Config {
   std::string db;  // empty: SQLite at <data_dir>/ting.db
   // [http]
   std::string http_listen = "0.0.0.0:8080";
-  int http_threads = 0;  // 0: one per core
+  int http_threads = 0;  // 0: four per core, at least 8
   std::int64_t http_body_limit = 1 << 20;
   std::int64_t http_header_limit = 16 << 10;
   int http_request_timeout = 30;

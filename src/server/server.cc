@@ -81,7 +81,7 @@ Status Server::start() {
   http_ = std::make_unique<api::HttpServer>(*router_, *hub_, limits, metrics_);
   int threads = config_.http_threads > 0
                     ? config_.http_threads
-                    : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+                    : static_cast<int>(std::max(8u, 4 * std::thread::hardware_concurrency()));
   TING_RETURN_IF_ERROR(http_->start(config_.http_listen, threads));
   double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

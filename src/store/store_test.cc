@@ -162,6 +162,37 @@ TEST_P(StoreTest, ConcurrentWritersAllCommit) {
   EXPECT_EQ((*n)[0].integer(0), 100);
 }
 
+TEST_P(StoreTest, AFailingWriterAmongConcurrentOnesRollsBackAlone) {
+  // SQLite commits concurrent writers together (group commit): a writer that
+  // fails must undo only its own changes and audit entry.
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0}, failed{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        bool fail = (i % 5) == t % 5;
+        Status s = store_->write({tenant_a_, 0, "test", ""}, [&](Tx& tx) -> Status {
+          TING_RETURN_IF_ERROR(tx.session().exec(
+              "INSERT INTO customers (tenant_id, name, created_at, updated_at) VALUES (?, ?, 0, 0)",
+              {tenant_a_, std::string(fail ? "bad" : "good")}));
+          TING_RETURN_IF_ERROR(tx.audit({.entity = "customer", .action = "create"}));
+          return fail ? invalidValue("refused") : Status::ok();
+        });
+        (s.isOk() ? ok : failed)++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 80);
+  EXPECT_EQ(failed.load(), 20);
+  auto good = tdb_->db().query("SELECT COUNT(*) FROM customers WHERE name = 'good'", {});
+  auto bad = tdb_->db().query("SELECT COUNT(*) FROM customers WHERE name = 'bad'", {});
+  auto audits = tdb_->db().query("SELECT COUNT(*) FROM audit_log", {});
+  EXPECT_EQ((*good)[0].integer(0), 80);
+  EXPECT_EQ((*bad)[0].integer(0), 0);
+  EXPECT_EQ((*audits)[0].integer(0), 80);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
                          ::testing::Values(Dialect::kSqlite, Dialect::kPostgres), dialectName);
 

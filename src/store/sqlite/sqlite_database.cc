@@ -6,6 +6,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <semaphore>
+#include <thread>
 #include <unordered_map>
 
 namespace ting::store {
@@ -150,9 +152,14 @@ Result<std::unique_ptr<SqliteSession>> openConnection(const std::string& path, b
   }
   auto session = std::make_unique<SqliteSession>(db);
   sqlite3_busy_timeout(db, 10000);
-  std::string pragmas = "PRAGMA foreign_keys=ON;";
+  std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;";
   if (writer) {
-    pragmas += "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + synchronous + ";";
+    // The writer keeps a larger page cache (32 MiB) and never checkpoints in
+    // the commit path: the checkpointer thread does (see SqliteDatabase).
+    pragmas +=
+        "PRAGMA journal_mode=WAL; PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=0; "
+        "PRAGMA synchronous=" +
+        synchronous + ";";
   }
   TING_RETURN_IF_ERROR(session->execScript(pragmas));
   return session;
@@ -162,6 +169,39 @@ class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(std::string path, std::unique_ptr<SqliteSession> writer, QueryTimers timers)
       : path_(std::move(path)), writer_(std::move(writer)), timers_(timers) {}
+
+  ~SqliteDatabase() override {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+  }
+
+  // Copies the WAL into the database off the commit path: every second, or
+  // sooner after kCheckpointCommits commits. PASSIVE never blocks writers or
+  // readers; the fsync it needs happens on this thread.
+  Status startCheckpointer(const std::string& synchronous) {
+    TING_ASSIGN_OR_RETURN(checkpoint_conn_, openConnection(path_, false, synchronous));
+    checkpointer_ = std::thread([this] {
+      std::unique_lock lock(checkpoint_mu_);
+      while (!stopping_) {
+        checkpoint_cv_.wait_for(lock, std::chrono::seconds(1),
+                                [&] { return stopping_ || commits_ >= kCheckpointCommits; });
+        commits_ = 0;
+        lock.unlock();
+        int log_frames = 0, done_frames = 0;
+        int rc = sqlite3_wal_checkpoint_v2(checkpoint_conn_->handle(), nullptr,
+                                           SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+          spdlog::warn("sqlite checkpoint failed: {}", sqlite3_errstr(rc));
+        }
+        lock.lock();
+      }
+    });
+    return Status::ok();
+  }
 
   Status openReaders(int n, const std::string& synchronous) {
     for (int i = 0; i < n; ++i) {
@@ -190,22 +230,47 @@ class SqliteDatabase final : public Database {
     return s;
   }
 
+  // Group commit: writers queue; one of them (the leader) runs every queued
+  // transaction inside one SQLite transaction, each in its own SAVEPOINT so a
+  // failing one rolls back alone, and commits once. Concurrent writes then
+  // share one WAL append of their common pages instead of one each.
   Status write(const std::function<Status(Session&)>& fn) override {
-    std::lock_guard lock(writer_mu_);
     auto start = SteadyClock::now();
-    Status s = writer_->exec("BEGIN IMMEDIATE", {});
-    if (s.isOk()) {
-      s = fn(*writer_);
-      if (s.isOk()) {
-        s = writer_->exec("COMMIT", {});
-      }
-      if (!s.isOk() && !sqlite3_get_autocommit(writer_->handle())) {
-        Status rb = writer_->exec("ROLLBACK", {});
-        if (!rb.isOk()) spdlog::error("sqlite rollback failed: {}", rb.message());
-      }
+    PendingWrite me{&fn};
+    bool lead = false;
+    {
+      std::lock_guard lock(queue_mu_);
+      queue_.push_back(&me);
+      if (!leader_active_) leader_active_ = lead = true;
     }
-    observe(timers_.write, start, s);
-    return s;
+    if (!lead) {
+      me.wake.acquire();  // by a leader: done, or our turn to lead
+      lead = !me.done;
+    }
+    while (lead) {
+      std::vector<PendingWrite*> batch;
+      {
+        std::lock_guard lock(queue_mu_);
+        batch.swap(queue_);
+      }
+      runBatch(batch);
+      PendingWrite* next = nullptr;
+      {
+        std::lock_guard lock(queue_mu_);
+        if (queue_.empty()) {
+          leader_active_ = false;
+        } else {
+          next = queue_.front();  // hands leadership on; leader_active_ stays true
+        }
+      }
+      for (auto* w : batch) {
+        if (w != &me) w->wake.release();  // each wakes exactly once, after `done`
+      }
+      lead = false;
+      if (next) next->wake.release();
+    }
+    observe(timers_.write, start, me.status);
+    return me.status;
   }
 
   Status backupTo(const std::string& dest_path) override {
@@ -241,12 +306,86 @@ class SqliteDatabase final : public Database {
   }
 
   std::string path_;
-  std::mutex writer_mu_;  // one transaction at a time on writer_
-  std::unique_ptr<SqliteSession> writer_;
-  std::mutex readers_mu_;  // guards idle_readers_
+  struct PendingWrite {
+    explicit PendingWrite(const std::function<Status(Session&)>* f) : fn(f) {}
+    const std::function<Status(Session&)>* fn;
+    Status status;
+    bool done = false;  // set by the leader before `wake` is released
+    std::binary_semaphore wake{0};
+  };
+
+  // Runs `batch` in one transaction on writer_. Only the leader calls it.
+  void runBatch(const std::vector<PendingWrite*>& batch) {
+    std::vector<PendingWrite*> applied;  // inside the open transaction
+    auto finish = [&](const Status& commit) {
+      for (auto* w : applied) w->status = commit;
+      applied.clear();
+    };
+    bool open = false;
+    for (auto* w : batch) {
+      if (!open) {
+        Status b = writer_->exec("BEGIN IMMEDIATE", {});
+        if (!b.isOk()) {
+          w->status = b;
+          continue;
+        }
+        open = true;
+      }
+      Status s = writer_->exec("SAVEPOINT w", {});
+      if (s.isOk()) s = (*w->fn)(*writer_);
+      if (sqlite3_get_autocommit(writer_->handle())) {
+        // SQLite rolled the whole transaction back (I/O error, disk full):
+        // everything applied so far in this batch is lost with it.
+        open = false;
+        Status lost = s.isOk() ? unavailable("sqlite rolled the transaction back") : s;
+        finish(lost);
+        w->status = lost;
+        continue;
+      }
+      if (s.isOk()) {
+        s = writer_->exec("RELEASE w", {});
+        applied.push_back(w);
+      } else {
+        Status rb = writer_->execScript("ROLLBACK TO w; RELEASE w");
+        if (!rb.isOk()) spdlog::error("sqlite rollback to savepoint failed: {}", rb.message());
+        w->status = s;
+      }
+    }
+    if (open) {
+      Status c = writer_->exec("COMMIT", {});
+      if (!c.isOk() && !sqlite3_get_autocommit(writer_->handle())) {
+        Status rb = writer_->exec("ROLLBACK", {});
+        if (!rb.isOk()) spdlog::error("sqlite rollback failed: {}", rb.message());
+      }
+      if (c.isOk()) {
+        std::lock_guard ck(checkpoint_mu_);
+        commits_ += static_cast<int>(applied.size());
+        if (commits_ >= kCheckpointCommits) checkpoint_cv_.notify_one();
+      }
+      finish(c);
+    }
+    for (auto* w : batch) w->done = true;
+  }
+
+  // Writers queue here; the leader takes the whole queue as one batch, wakes
+  // its members when done and hands leadership to the first writer queued
+  // meanwhile, so every writer is woken exactly once.
+  std::mutex queue_mu_;  // guards queue_ and leader_active_
+  std::vector<PendingWrite*> queue_;
+  bool leader_active_ = false;
+  std::unique_ptr<SqliteSession> writer_;  // used only by the leader
+  std::mutex readers_mu_;                  // guards idle_readers_
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<SqliteSession>> idle_readers_;
   QueryTimers timers_;
+
+  static constexpr int kCheckpointCommits = 500;
+  std::unique_ptr<SqliteSession> checkpoint_conn_;
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;  // guards commits_ and stopping_
+  std::condition_variable checkpoint_cv_;
+  int commits_ = 0;
+  bool stopping_ = false;
 };
 
 }  // namespace
@@ -257,6 +396,7 @@ Result<std::unique_ptr<Database>> openSqlite(const std::string& path,
   auto db = std::make_unique<SqliteDatabase>(path, std::move(writer),
                                              QueryTimers::create(options.metrics, "sqlite"));
   TING_RETURN_IF_ERROR(db->openReaders(std::max(1, options.pool_size), options.sqlite_synchronous));
+  TING_RETURN_IF_ERROR(db->startCheckpointer(options.sqlite_synchronous));
   return std::unique_ptr<Database>(std::move(db));
 }
 
