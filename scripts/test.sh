@@ -11,7 +11,6 @@ root=$(pwd)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export CCACHE_DIR=${CCACHE_DIR:-$root/build/.ccache}
 
 failures=()
 step() { echo; echo "=== $*"; }
