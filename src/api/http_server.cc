@@ -68,8 +68,8 @@ struct HttpServer::Impl {
       : router(r),
         hub(h),
         limits(l),
-        ioc(std::make_unique<net::io_context>()),
-        acceptor(std::make_unique<tcp::acceptor>(net::make_strand(*ioc))) {
+        accept_ioc(std::make_unique<net::io_context>(1)),
+        acceptor(std::make_unique<tcp::acceptor>(*accept_ioc)) {
     m.gauge("ting_http_connections", "Open HTTP connections (WebSocket included).",
             [this] { return static_cast<double>(open.load()); });
     request_prefix = randomToken(4);
@@ -101,7 +101,12 @@ struct HttpServer::Impl {
   HttpLimits limits;
   // Sessions hold a plain Impl*: the io_context (and with it every pending
   // handler and session) is destroyed first, in ~HttpServer.
-  std::unique_ptr<net::io_context> ioc;
+  // One event loop per thread: a connection lives on one loop for its whole
+  // life, so no strands and no hand-offs between threads. The acceptor has a
+  // loop of its own and deals connections out round-robin.
+  std::unique_ptr<net::io_context> accept_ioc;
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  std::size_t next_loop = 0;  // used only by the accept loop
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
@@ -379,7 +384,8 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor->async_accept(net::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
+  auto& loop = *iocs[next_loop++ % iocs.size()];
+  acceptor->async_accept(loop, [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
@@ -399,7 +405,8 @@ HttpServer::~HttpServer() {
   // Destroys pending handlers and with them the sessions, while the rest of
   // Impl (registry, hub) is still alive.
   impl_->acceptor.reset();
-  impl_->ioc.reset();
+  impl_->accept_ioc.reset();
+  impl_->iocs.clear();
 }
 
 Status HttpServer::start(const std::string& listen, int threads) {
@@ -412,6 +419,9 @@ Status HttpServer::start(const std::string& listen, int threads) {
   auto address = net::ip::make_address(host, ec);
   if (ec) return invalidValue("'" + host + "' is not an IP address", "http.listen");
   tcp::endpoint endpoint(address, port);
+  for (int i = 0; i < std::max(1, threads); ++i) {
+    impl_->iocs.push_back(std::make_unique<net::io_context>(1));
+  }
   auto& acceptor = *impl_->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
@@ -420,8 +430,12 @@ Status HttpServer::start(const std::string& listen, int threads) {
   if (ec) return unavailable("cannot listen on " + listen + ": " + ec.message());
   impl_->accept();
   for (int i = 0; i < threads; ++i) {
-    impl_->threads.emplace_back([impl = impl_.get()] { impl->ioc->run(); });
+    impl_->threads.emplace_back([loop = impl_->iocs[i].get()] {
+      auto guard = net::make_work_guard(*loop);  // idle loops wait for connections
+      loop->run();
+    });
   }
+  impl_->threads.emplace_back([impl = impl_.get()] { impl->accept_ioc->run(); });
   return Status::ok();
 }
 
@@ -452,7 +466,8 @@ void HttpServer::stop(std::chrono::seconds grace) {
     std::unique_lock lock(s.mu);
     s.cv.wait_for(lock, grace, [&] { return s.open.load() == 0; });
   }
-  s.ioc->stop();
+  s.accept_ioc->stop();
+  for (auto& loop : s.iocs) loop->stop();
   for (auto& t : s.threads) {
     if (t.joinable()) t.join();
   }
