@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -158,6 +159,7 @@ Result<std::unique_ptr<SqliteSession>> openConnection(const std::string& path, b
     // the commit path: the checkpointer thread does (see SqliteDatabase).
     pragmas +=
         "PRAGMA journal_mode=WAL; PRAGMA cache_size=-32768; PRAGMA wal_autocheckpoint=0; "
+        "PRAGMA journal_size_limit=67108864; "
         "PRAGMA synchronous=" +
         synchronous + ";";
   }
@@ -184,6 +186,9 @@ class SqliteDatabase final : public Database {
   // readers; the fsync it needs happens on this thread.
   Status startCheckpointer(const std::string& synchronous) {
     TING_ASSIGN_OR_RETURN(checkpoint_conn_, openConnection(path_, false, synchronous));
+    // A connection that has not read the database does not know it is in WAL
+    // mode, and its checkpoints silently do nothing (log = -1).
+    TING_RETURN_IF_ERROR(checkpoint_conn_->execScript("PRAGMA journal_mode=WAL"));
     checkpointer_ = std::thread([this] {
       std::unique_lock lock(checkpoint_mu_);
       while (!stopping_) {
@@ -197,6 +202,10 @@ class SqliteDatabase final : public Database {
         if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
           spdlog::warn("sqlite checkpoint failed: {}", sqlite3_errstr(rc));
         }
+        // Under a steady stream of writes a passive checkpoint never catches
+        // up, and the WAL would grow without end: the writer finishes it
+        // between two batches (see runBatch).
+        if (log_frames > kRestartFrames) restart_wanted_ = true;
         lock.lock();
       }
     });
@@ -357,6 +366,18 @@ class SqliteDatabase final : public Database {
         Status rb = writer_->exec("ROLLBACK", {});
         if (!rb.isOk()) spdlog::error("sqlite rollback failed: {}", rb.message());
       }
+      if (c.isOk() && restart_wanted_.exchange(false)) {
+        // Between batches no transaction can append to the WAL (writers queue
+        // behind this leader), so this checkpoint can finish what the passive
+        // ones left, and the next transaction then writes the WAL from its
+        // start. PASSIVE never waits: busy now means retry after a later batch.
+        int rc = sqlite3_wal_checkpoint_v2(writer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                           nullptr, nullptr);
+        if (rc == SQLITE_BUSY) restart_wanted_ = true;
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+          spdlog::warn("sqlite checkpoint failed: {}", sqlite3_errstr(rc));
+        }
+      }
       if (c.isOk()) {
         std::lock_guard ck(checkpoint_mu_);
         commits_ += static_cast<int>(applied.size());
@@ -380,6 +401,8 @@ class SqliteDatabase final : public Database {
   QueryTimers timers_;
 
   static constexpr int kCheckpointCommits = 500;
+  static constexpr int kRestartFrames = 16384;  // 64 MiB of 4 KiB pages
+  std::atomic<bool> restart_wanted_{false};
   std::unique_ptr<SqliteSession> checkpoint_conn_;
   std::thread checkpointer_;
   std::mutex checkpoint_mu_;  // guards commits_ and stopping_
