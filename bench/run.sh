@@ -66,7 +66,7 @@ bench_get() {
   echo "GET /api/v1/me, $conns connections, ${secs}s x $runs:" \
     "median $(cut -d' ' -f1 "$work/get.txt" | median) req/s," \
     "p50 $(cut -d' ' -f2 "$work/get.txt" | median) ms, p99 $(cut -d' ' -f3 "$work/get.txt" | median) ms," \
-    "non-2xx $(cut -d' ' -f4 "$work/get.txt" | paste -sd+ | bc)"
+    "non-2xx $(cut -d' ' -f4 "$work/get.txt" | paste -sd+ | bc); runs: $(cut -d' ' -f1 "$work/get.txt" | xargs)"
 }
 
 bench_create() {
@@ -78,7 +78,7 @@ bench_create() {
   echo "POST /api/v1/customers on $label, $conns connections, ${secs}s x $runs:" \
     "median $(cut -d' ' -f1 "$work/post.txt" | median) creates/s," \
     "p50 $(cut -d' ' -f2 "$work/post.txt" | median) ms, p99 $(cut -d' ' -f3 "$work/post.txt" | median) ms," \
-    "non-2xx $(cut -d' ' -f4 "$work/post.txt" | paste -sd+ | bc)"
+    "non-2xx $(cut -d' ' -f4 "$work/post.txt" | paste -sd+ | bc); runs: $(cut -d' ' -f1 "$work/post.txt" | xargs)"
 }
 
 durability() {
