@@ -6,6 +6,9 @@ SHELL := /bin/bash
 HTTP ?= 0.0.0.0:8080
 DATA ?= ./var
 DEMO_PASSWORD ?=
+# ccache reuses objects across checkouts in other directories.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: run build deps test unit api-tests fuzz bench format tidy clean
 

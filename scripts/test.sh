@@ -11,6 +11,8 @@ root=$(pwd)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Let ccache reuse objects across clones in different directories (CI clones afresh).
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 
 failures=()
 step() { echo; echo "=== $*"; }
