@@ -256,7 +256,7 @@ class SqliteDatabase final : public Database {
       me.wake.acquire();  // by a leader: done, or our turn to lead
       lead = !me.done;
     }
-    while (lead) {
+    if (lead) {
       std::vector<PendingWrite*> batch;
       {
         std::lock_guard lock(queue_mu_);
@@ -275,7 +275,6 @@ class SqliteDatabase final : public Database {
       for (auto* w : batch) {
         if (w != &me) w->wake.release();  // each wakes exactly once, after `done`
       }
-      lead = false;
       if (next) next->wake.release();
     }
     observe(timers_.write, start, me.status);
