@@ -318,6 +318,14 @@ int runBackup(const Config& config, const CommandLine& cl) {
                                       "' already holds a ting.db; choose an empty "
                                       "directory"));
   }
+  {
+    // A destination inside the data directory would be copied into itself.
+    auto data = fs::weakly_canonical(config.data_dir, ec).string() + "/";
+    auto target = fs::weakly_canonical(dest, ec).string() + "/";
+    if (target.rfind(data, 0) == 0) {
+      return fail(ting::invalidArgument("DEST may not lie inside the data directory"));
+    }
+  }
   fs::create_directories(dest, ec);
   if (ec) return fail(ting::unavailable("cannot create " + dest.string() + ": " + ec.message()));
   auto storage = ting::server::Storage::open(config, nullptr);

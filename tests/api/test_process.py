@@ -329,3 +329,12 @@ def test_help_config_lists_every_environment_variable():
                 "TING_AUTH_TOKEN_TTL", "TING_AUTH_BACKOFF_AFTER", "TING_AUTH_MAX_FAILED_LOGINS",
                 "TING_AUTH_LOCKOUT", "TING_LOG_LEVEL"]:
         assert env in out.stdout, env
+
+
+def test_backup_refuses_a_destination_inside_the_data_dir(tmp_path):
+    data = tmp_path / "data"
+    assert run("migrate", "--data", str(data)).returncode == 0
+    r = run("backup", str(data / "inside"), "--data", str(data))
+    assert r.returncode == 2
+    assert "inside the data directory" in r.stderr
+    assert not (data / "inside").exists(), "nothing is created when the backup is refused"
