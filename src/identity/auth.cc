@@ -41,21 +41,26 @@ void AuthService::burnDummyVerify(const std::string& password) {
   (void)verifyPassword(password, dummy_hash_);
 }
 
-Status AuthService::recordFailure(const User& user, const Credentials& creds,
-                                  const std::string& request_id, LoginRefusal& refusal) {
+Status AuthService::recordFailure(const User& user, const std::string& request_id,
+                                  LoginRefusal& refusal) {
   const UnixMillis now = store_.clock().nowMillis();
-  int failed = creds.failed_logins + 1;
   UnixMillis locked_until = 0;
-  if (failed >= options_.max_failed_logins) {
-    locked_until = now + std::int64_t{options_.lockout_s} * 1000;
-    failed = 0;  // a fresh count once the lock expires
-  }
   store::Actor actor{user.tenant_id, user.id, user.username, request_id};
   Status s = store_.write(actor, [&](store::Tx& tx) -> Status {
-    TING_RETURN_IF_ERROR(tx.session().exec(
-        "UPDATE users SET failed_logins = ?, last_failed_at = ?, locked_until = ? "
-        "WHERE tenant_id = ? AND id = ?",
-        {std::int64_t{failed}, now, locked_until, user.tenant_id, user.id}));
+    // Counted in the database, not from what this request read earlier, so
+    // parallel guesses each count.
+    TING_ASSIGN_OR_RETURN(
+        store::Row row, tx.session().queryOne("UPDATE users SET failed_logins = failed_logins + 1, "
+                                              "last_failed_at = ? WHERE tenant_id = ? AND id = ? "
+                                              "RETURNING failed_logins",
+                                              {now, user.tenant_id, user.id}));
+    if (row.integer(0) >= options_.max_failed_logins) {
+      locked_until = now + std::int64_t{options_.lockout_s} * 1000;
+      // A fresh count once the lock expires.
+      TING_RETURN_IF_ERROR(tx.session().exec(
+          "UPDATE users SET failed_logins = 0, locked_until = ? WHERE tenant_id = ? AND id = ?",
+          {locked_until, user.tenant_id, user.id}));
+    }
     return tx.audit({.entity = "user",
                      .entity_id = std::to_string(user.id),
                      .action = locked_until ? "locked" : "login_failed",
@@ -109,7 +114,7 @@ Result<LoginResult> AuthService::login(const std::string& tenant_slug, const std
     }
   }
   if (!verifyPassword(password, creds.password_hash)) {
-    return recordFailure(user, creds, request_id, refusal);
+    return recordFailure(user, request_id, refusal);
   }
   if (user.disabled) return wrong;
 
@@ -126,13 +131,18 @@ Result<LoginResult> AuthService::login(const std::string& tenant_slug, const std
   p.role = user.role;
   p.expires_at = now + std::int64_t{options_.token_ttl_s} * 1000;
   store::Actor actor{user.tenant_id, user.id, user.username, request_id};
-  TING_RETURN_IF_ERROR(store_.write(actor, [&](store::Tx& tx) -> Status {
+  Status written = store_.write(actor, [&](store::Tx& tx) -> Status {
     TING_ASSIGN_OR_RETURN(
         store::Row row,
+        // Only while the password just verified is still the user's and the
+        // user is enabled: a reset or disable racing this login wins.
         tx.session().queryOne(
-            "INSERT INTO sessions (tenant_id, user_id, token_hash, created_at, "
-            "expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            {user.tenant_id, user.id, sha256Hex(result.token), tx.now(), p.expires_at}));
+            "INSERT INTO sessions (tenant_id, user_id, token_hash, created_at, expires_at) "
+            "SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), "
+            "CAST(? AS BIGINT) WHERE EXISTS (SELECT 1 FROM users WHERE tenant_id = ? AND id = ? "
+            "AND password_hash = ? AND disabled = 0) RETURNING id",
+            {user.tenant_id, user.id, sha256Hex(result.token), tx.now(), p.expires_at,
+             user.tenant_id, user.id, creds.password_hash}));
     p.session_id = row.integer(0);
     if (creds.failed_logins != 0) {
       TING_RETURN_IF_ERROR(
@@ -144,7 +154,9 @@ Result<LoginResult> AuthService::login(const std::string& tenant_slug, const std
                      .action = "login",
                      .after_json = boost::json::serialize(boost::json::object{
                          {"user_id", user.id}, {"expires_at", formatTimestamp(p.expires_at)}})});
-  }));
+  });
+  if (written.code() == StatusCode::kNotFound) return wrong;  // changed meanwhile
+  TING_RETURN_IF_ERROR(written);
   return result;
 }
 
@@ -155,6 +167,8 @@ Result<Principal> AuthService::authenticate(std::string_view token) {
   }
   const std::string hash = sha256Hex(token);
   const UnixMillis now = store_.clock().nowMillis();
+  // A revocation between our database read and the cache insert must win.
+  const std::uint64_t generation = generation_.load();
   {
     std::shared_lock lock(cache_mu_);
     auto it = cache_.find(hash);
@@ -190,6 +204,7 @@ Result<Principal> AuthService::authenticate(std::string_view token) {
   }));
   if (!valid) return invalid;
   std::unique_lock lock(cache_mu_);
+  if (generation_.load() != generation) return p;  // valid when read; not cached
   if (cache_.size() >= kCacheLimit) {
     std::erase_if(cache_, [&](const auto& kv) {
       return now - kv.second.cached_at >= std::int64_t{kCacheSeconds} * 1000 ||
@@ -216,11 +231,13 @@ Status AuthService::logout(const Principal& principal, const std::string& reques
 
 void AuthService::forgetUser(std::int64_t user_id) {
   std::unique_lock lock(cache_mu_);
+  ++generation_;
   std::erase_if(cache_, [&](const auto& kv) { return kv.second.principal.user_id == user_id; });
 }
 
 void AuthService::forgetSession(std::int64_t session_id) {
   std::unique_lock lock(cache_mu_);
+  ++generation_;
   std::erase_if(cache_,
                 [&](const auto& kv) { return kv.second.principal.session_id == session_id; });
 }

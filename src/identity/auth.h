@@ -3,6 +3,7 @@
 // 256 random bits handed out once and stored only as their SHA-256. Repeated
 // failures first slow a login down, then lock the account for a while.
 
+#include <atomic>
 #include <cstdint>
 #include <shared_mutex>
 #include <string>
@@ -78,8 +79,7 @@ class AuthService {
   };
   void forgetUser(std::int64_t user_id);
   void forgetSession(std::int64_t session_id);
-  Status recordFailure(const User& user, const Credentials& creds, const std::string& request_id,
-                       LoginRefusal& refusal);
+  Status recordFailure(const User& user, const std::string& request_id, LoginRefusal& refusal);
   void burnDummyVerify(const std::string& password);
 
   store::Store& store_;
@@ -88,6 +88,7 @@ class AuthService {
   EventBus::SubscriptionId subscription_ = 0;
   std::shared_mutex cache_mu_;                         // guards cache_
   std::unordered_map<std::string, CacheEntry> cache_;  // token hash → principal
+  std::atomic<std::uint64_t> generation_{0};           // bumped by every forget*, under cache_mu_
   std::once_flag dummy_once_;
   std::string dummy_hash_;  // verified against for unknown users, so timing reveals nothing
 };

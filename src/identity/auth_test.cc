@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "store/test_database.h"
 
 namespace ting::identity {
@@ -91,6 +93,27 @@ TEST_P(AuthTest, FailuresBackOffThenLock) {
   EXPECT_EQ(refusal_.code, "account_locked");
   clock_.advance(std::chrono::seconds(600));
   EXPECT_TRUE(login("1001", "correct-horse").isOk()) << "the lock expires";
+}
+
+TEST_P(AuthTest, ParallelGuessesEachCountTowardsTheLock) {
+  // No backoff here, so every guess is checked. Guesses that read the same
+  // failure count before any of them writes must each still count: eight
+  // wrong guesses pass the lock threshold of five.
+  AuthOptions no_backoff = options_;
+  no_backoff.backoff_after = 100;
+  AuthService auth(*store_, bus_, no_backoff);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      LoginRefusal refusal;
+      (void)auth.login("acme", "1001", "wrong-guess", "req", refusal);
+    });
+  }
+  for (auto& t : threads) t.join();
+  LoginRefusal refusal;
+  EXPECT_EQ(auth.login("acme", "1001", "correct-horse", "req", refusal).status().code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(refusal.code, "account_locked");
 }
 
 TEST_P(AuthTest, LogoutRevokesAtOnce) {

@@ -46,6 +46,16 @@ Result<Rows> Database::query(std::string_view sql, std::initializer_list<Value> 
   return out;
 }
 
+Status runGuarded(const std::function<Status(Session&)>& fn, Session& session) {
+  try {
+    return fn(session);
+  } catch (const std::exception& e) {
+    return internalError(std::string("database callback threw: ") + e.what());
+  } catch (...) {
+    return internalError("database callback threw");
+  }
+}
+
 QueryTimers QueryTimers::create(MetricsRegistry* metrics, const char* backend) {
   QueryTimers t;
   if (!metrics) return t;

@@ -99,6 +99,12 @@ struct DatabaseOptions {
 Result<std::unique_ptr<Database>> openDatabase(const std::string& url,
                                                const DatabaseOptions& options);
 
+// Runs a caller's function on a pooled connection; an exception (a bug)
+// becomes an internal error instead of unwinding through the pool or the
+// SQLite group-commit leader, which would strand the connection and every
+// writer queued behind it.
+Status runGuarded(const std::function<Status(Session&)>& fn, Session& session);
+
 // Query timing histograms shared by both adapters.
 struct QueryTimers {
   Histogram* read = nullptr;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "store/test_database.h"
@@ -22,7 +23,10 @@ class StoreTest : public ::testing::TestWithParam<Dialect> {
     tdb_ = std::make_unique<TestDatabase>(GetParam());
     TING_REQUIRE_TEST_DATABASE(*tdb_);
     store_ = std::make_unique<Store>(tdb_->db(), bus_, clock_);
-    bus_.subscribe([this](const DomainEvent& e) { events_.push_back(e.name); });
+    bus_.subscribe([this](const DomainEvent& e) {
+      std::lock_guard lock(events_mu_);  // concurrent writers publish from their threads
+      events_.push_back(e.name);
+    });
     TING_ASSIGN_OR_FAIL(tenant_a_, makeTenant("a"));
     TING_ASSIGN_OR_FAIL(tenant_b_, makeTenant("b"));
   }
@@ -53,7 +57,8 @@ class StoreTest : public ::testing::TestWithParam<Dialect> {
   EventBus bus_;
   FakeClock clock_{1'800'000'000'000};
   std::unique_ptr<Store> store_;
-  std::vector<std::string> events_;
+  std::mutex events_mu_;
+  std::vector<std::string> events_;  // guarded by events_mu_
   std::int64_t tenant_a_ = 0, tenant_b_ = 0;
 };
 

@@ -176,7 +176,7 @@ class PgDatabase final : public Database {
 
   Status read(const std::function<Status(Session&)>& fn) override {
     auto start = SteadyClock::now();
-    Status s = withConnection([&](PgSession& session) { return fn(session); });
+    Status s = withConnection([&](PgSession& session) { return runGuarded(fn, session); });
     observe(timers_.read, start, s);
     return s;
   }
@@ -185,7 +185,7 @@ class PgDatabase final : public Database {
     auto start = SteadyClock::now();
     Status s = withConnection([&](PgSession& session) -> Status {
       TING_RETURN_IF_ERROR(session.execScript("BEGIN"));
-      Status inner = fn(session);
+      Status inner = runGuarded(fn, session);
       if (inner.isOk()) inner = session.execScript("COMMIT");
       if (!inner.isOk() && session.inTransaction()) {
         Status rb = session.execScript("ROLLBACK");

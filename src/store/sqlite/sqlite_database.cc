@@ -229,7 +229,7 @@ class SqliteDatabase final : public Database {
       reader = std::move(idle_readers_.back());
       idle_readers_.pop_back();
     }
-    Status s = fn(*reader);
+    Status s = runGuarded(fn, *reader);
     {
       std::lock_guard lock(readers_mu_);
       idle_readers_.push_back(std::move(reader));
@@ -340,7 +340,11 @@ class SqliteDatabase final : public Database {
         open = true;
       }
       Status s = writer_->exec("SAVEPOINT w", {});
-      if (s.isOk()) s = (*w->fn)(*writer_);
+      if (!s.isOk()) {
+        w->status = s;
+        continue;
+      }
+      s = runGuarded(*w->fn, *writer_);
       if (sqlite3_get_autocommit(writer_->handle())) {
         // SQLite rolled the whole transaction back (I/O error, disk full):
         // everything applied so far in this batch is lost with it.
@@ -350,8 +354,8 @@ class SqliteDatabase final : public Database {
         w->status = lost;
         continue;
       }
+      if (s.isOk()) s = writer_->exec("RELEASE w", {});
       if (s.isOk()) {
-        s = writer_->exec("RELEASE w", {});
         applied.push_back(w);
       } else {
         Status rb = writer_->execScript("ROLLBACK TO w; RELEASE w");
