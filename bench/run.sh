@@ -57,16 +57,22 @@ non=re.search(r"Non-2xx or 3xx responses: (\d+)",t)
 print(rps, lat.get("50",0), lat.get("99",0), non.group(1) if non else 0)'
 }
 
+# report TITLE UNIT FILE: medians of the "rps p50 p99 non2xx" lines in FILE.
+report() {
+  local f=$3
+  echo "$1:" \
+    "median $(cut -d' ' -f1 "$f" | median) $2," \
+    "p50 $(cut -d' ' -f2 "$f" | median) ms, p99 $(cut -d' ' -f3 "$f" | median) ms," \
+    "non-2xx $(cut -d' ' -f4 "$f" | paste -sd+ | bc); runs: $(cut -d' ' -f1 "$f" | xargs)"
+}
+
 bench_get() {
-  local token=$1 out
+  local token=$1
   for _ in $(seq 1 "$runs"); do
     wrk -t2 -c"$conns" -d"${secs}s" --latency -H "Authorization: Bearer $token" \
       "http://127.0.0.1:$port/api/v1/me" | parse_wrk
   done >"$work/get.txt"
-  echo "GET /api/v1/me, $conns connections, ${secs}s x $runs:" \
-    "median $(cut -d' ' -f1 "$work/get.txt" | median) req/s," \
-    "p50 $(cut -d' ' -f2 "$work/get.txt" | median) ms, p99 $(cut -d' ' -f3 "$work/get.txt" | median) ms," \
-    "non-2xx $(cut -d' ' -f4 "$work/get.txt" | paste -sd+ | bc); runs: $(cut -d' ' -f1 "$work/get.txt" | xargs)"
+  report "GET /api/v1/me, $conns connections, ${secs}s x $runs" req/s "$work/get.txt"
 }
 
 bench_create() {
@@ -75,10 +81,8 @@ bench_create() {
     TING_TOKEN=$token wrk -t2 -c"$conns" -d"${secs}s" --latency -s bench/create_customer.lua \
       "http://127.0.0.1:$port" | parse_wrk
   done >"$work/post.txt"
-  echo "POST /api/v1/customers on $label, $conns connections, ${secs}s x $runs:" \
-    "median $(cut -d' ' -f1 "$work/post.txt" | median) creates/s," \
-    "p50 $(cut -d' ' -f2 "$work/post.txt" | median) ms, p99 $(cut -d' ' -f3 "$work/post.txt" | median) ms," \
-    "non-2xx $(cut -d' ' -f4 "$work/post.txt" | paste -sd+ | bc); runs: $(cut -d' ' -f1 "$work/post.txt" | xargs)"
+  report "POST /api/v1/customers on $label, $conns connections, ${secs}s x $runs" creates/s \
+    "$work/post.txt"
 }
 
 durability() {
@@ -87,7 +91,7 @@ durability() {
     start "$data"
     local token
     token=$(login)
-    # Fire creates in a tight loop, then kill -9 while they are still arriving.
+    # Creates acknowledged one after another, then kill -9 with no clean shutdown.
     for i in $(seq 1 40); do
       body=$(curl -s -X POST "http://127.0.0.1:$port/api/v1/customers" \
         -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
