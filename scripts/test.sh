@@ -45,6 +45,9 @@ for backend in sqlite postgres; do
     || failures+=("API tests on $backend")
 done
 
+step "telephony tests (SIPp, real SIP and RTP)"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/telephony || failures+=("telephony tests")
+
 step "fuzzers"
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash tools/run-fuzzers.sh build/asan "$work/fuzz" \
   || failures+=("fuzzers")

@@ -298,6 +298,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     request.target = std::string(req.target());
     request.content_type = std::string(req[http::field::content_type]);
     request.authorization = std::string(req[http::field::authorization]);
+    request.range = std::string(req[http::field::range]);
     request.request_id = request_id;
     request.remote_address = remote_;
     request.body = std::move(req.body());

@@ -17,6 +17,7 @@ struct Request {
   std::string target;  // as received: path and query
   std::string content_type;
   std::string authorization;
+  std::string range;  // the Range header, for media downloads
   std::string request_id;
   std::string remote_address;
   std::string body;

@@ -71,6 +71,7 @@ void addAllRoutes(Router& router, ApiContext& ctx) {
   addUserRoutes(router, ctx);
   addCustomerRoutes(router, ctx);
   addAuditRoutes(router, ctx);
+  addCallRoutes(router, ctx);
 }
 
 }  // namespace ting::api

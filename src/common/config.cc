@@ -94,6 +94,40 @@ std::vector<ConfigKey> buildKeys() {
                      &Config::shutdown_grace, 0, 600));
   keys.push_back(str("sip.listen", "TING_SIP", "--sip",
                      "Address and port for SIP over UDP and TCP.", &Config::sip_listen));
+  keys.push_back(str("sip.advertised", "TING_SIP_ADVERTISED", "",
+                     "Address put in Contact, Via and SDP when Ting is behind NAT; empty: the "
+                     "listen address (127.0.0.1 when listening on 0.0.0.0).",
+                     &Config::sip_advertised));
+  keys.push_back(num("sip.max_calls", "TING_SIP_MAX_CALLS",
+                     "Concurrent calls the server takes; more get 503 with Retry-After.",
+                     &Config::sip_max_calls, 1, 100000));
+  keys.push_back(num("sip.drain", "TING_SIP_DRAIN",
+                     "Seconds calls in progress may go on after SIGTERM (new calls get 503).",
+                     &Config::sip_drain, 0, 86400));
+  keys.push_back(num("sip.auth_max_failures", "TING_SIP_AUTH_MAX_FAILURES",
+                     "Failed SIP authentications from one address within a minute that block it.",
+                     &Config::sip_auth_max_failures, 1, 10000));
+  keys.push_back(num("sip.auth_block", "TING_SIP_AUTH_BLOCK",
+                     "Seconds an address stays blocked after too many failed authentications.",
+                     &Config::sip_auth_block, 1, 7 * 86400));
+  keys.push_back(num("media.rtp_port_min", "TING_MEDIA_RTP_PORT_MIN",
+                     "Lowest UDP port for RTP (each call takes an even port and the next one "
+                     "for RTCP).",
+                     &Config::rtp_port_min, 1024, 65534));
+  keys.push_back(num("media.rtp_port_max", "TING_MEDIA_RTP_PORT_MAX", "Highest UDP port for RTP.",
+                     &Config::rtp_port_max, 1025, 65535));
+  keys.push_back(num("media.loops", "TING_MEDIA_LOOPS",
+                     "Media threads, each serving many calls from one 20 ms timer; 0: one per "
+                     "core.",
+                     &Config::media_loops, 0, 64));
+  keys.push_back(num("media.rtp_timeout", "TING_MEDIA_RTP_TIMEOUT",
+                     "Seconds without RTP from the caller after which a call is hung up (not "
+                     "while on hold).",
+                     &Config::rtp_timeout, 5, 3600));
+  keys.push_back(str("tts.voice", "TING_TTS_VOICE", "",
+                     "espeak-ng voice for prompts that name none (cmn-latn-pinyin reads Chinese "
+                     "text).",
+                     &Config::tts_voice));
   keys.push_back(num("auth.token_ttl", "TING_AUTH_TOKEN_TTL", "Seconds a login token stays valid.",
                      &Config::token_ttl, 1, std::int64_t{90} * 86400));
   keys.push_back(num("auth.backoff_after", "TING_AUTH_BACKOFF_AFTER",

@@ -30,6 +30,18 @@ struct Config {
   int shutdown_grace = 10;
   // [sip]
   std::string sip_listen = "0.0.0.0:5060";
+  std::string sip_advertised;  // empty: the listen address (127.0.0.1 for 0.0.0.0)
+  int sip_max_calls = 1000;
+  int sip_drain = 60;
+  int sip_auth_max_failures = 10;
+  int sip_auth_block = 600;
+  // [media]
+  int rtp_port_min = 20000;
+  int rtp_port_max = 29999;
+  int media_loops = 0;  // 0: one per core
+  int rtp_timeout = 60;
+  // [tts]
+  std::string tts_voice = "cmn-latn-pinyin";
   // [auth]
   int token_ttl = 12 * 3600;
   int backoff_after = 3;

@@ -8,6 +8,8 @@
 #include "crm/customers.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
+#include "ivr/demo_flow.h"
+#include "sip/digest.h"
 
 namespace ting::server {
 
@@ -49,9 +51,64 @@ constexpr DemoCustomer kDemoCustomers[] = {
     {"吴女士 Ms Wu", "13600009999", "吴氏科技 Wu Tech", "VIP 企业客户 Enterprise account", true},
 };
 
+// Idempotent: fills in what is missing, and re-derives the agents' SIP HA1
+// whenever the demo password is known.
+Status seedDemoTelephony(store::Tx& tx, std::int64_t tenant_id, const std::string& password,
+                         const std::vector<std::string>& sip_aliases) {
+  store::Session& s = tx.session();
+  const store::Value tenant = tenant_id;
+  TING_ASSIGN_OR_RETURN(auto domain, s.queryOne("SELECT sip_domain FROM tenants WHERE id = ?",
+                                                {tenant}));
+  if (domain.isNull(0)) {
+    TING_RETURN_IF_ERROR(s.exec("UPDATE tenants SET sip_domain = ?, updated_at = ? WHERE id = ?",
+                                {std::string(kDemoSipDomain), tx.now(), tenant}));
+  }
+  for (const auto& alias : sip_aliases) {
+    TING_ASSIGN_OR_RETURN(auto rows,
+                          s.query("SELECT tenant_id FROM sip_aliases WHERE domain = ?", {alias}));
+    if (!rows.empty()) continue;
+    TING_RETURN_IF_ERROR(s.exec(
+        "INSERT INTO sip_aliases (tenant_id, domain, created_at) VALUES (?, ?, ?)",
+        {tenant, alias, tx.now()}));
+    TING_RETURN_IF_ERROR(s.exec(
+        "INSERT INTO trunks (tenant_id, name, inbound_address, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        {tenant, "local " + alias, alias + "/32", tx.now(), tx.now()}));
+  }
+  for (const auto& du : kDemoUsers) {
+    if (du.role != Role::kAgent || password.empty()) continue;
+    TING_RETURN_IF_ERROR(s.exec(
+        "UPDATE users SET sip_extension = ?, sip_ha1 = ? WHERE tenant_id = ? AND username = ?",
+        {std::string(du.username), sip::digestHa1(du.username, kDemoSipDomain, password), tenant,
+         std::string(du.username)}));
+  }
+  TING_ASSIGN_OR_RETURN(auto flows, s.query("SELECT id FROM ivr_flows WHERE tenant_id = ? AND "
+                                            "name = 'hotline'",
+                                            {tenant}));
+  if (flows.empty()) {
+    TING_RETURN_IF_ERROR(s.exec(
+        "INSERT INTO ivr_flows (tenant_id, name, current_version, created_at, updated_at) "
+        "VALUES (?, 'hotline', 1, ?, ?)",
+        {tenant, tx.now(), tx.now()}));
+    TING_ASSIGN_OR_RETURN(auto flow, s.queryOne("SELECT id FROM ivr_flows WHERE tenant_id = ? "
+                                                "AND name = 'hotline'",
+                                                {tenant}));
+    TING_RETURN_IF_ERROR(s.exec(
+        "INSERT INTO ivr_flow_versions (tenant_id, flow_id, version, document, created_by, "
+        "created_at) VALUES (?, ?, 1, ?, 'system', ?)",
+        {tenant, flow.integer(0), std::string(ivr::demoFlowJson()), tx.now()}));
+    TING_RETURN_IF_ERROR(s.exec(
+        "INSERT INTO dids (tenant_id, number, flow_id, created_at, updated_at) VALUES (?, "
+        "'4000', ?, ?, ?)",
+        {tenant, flow.integer(0), tx.now(), tx.now()}));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
-Status seedDemo(store::Store& store, const std::string& password, const PasswordParams& params) {
+Status seedDemo(store::Store& store, const std::string& password, const PasswordParams& params,
+                const std::vector<std::string>& sip_aliases) {
   store::Actor actor{0, 0, "system", "demo-seed"};
   std::string chosen = password;
   bool created = false;
@@ -107,6 +164,7 @@ Status seedDemo(store::Store& store, const std::string& password, const Password
       auto u = identity::updateUser(tx, tenant_id, id, patch, params);
       if (!u.isOk()) return u.status();
     }
+    TING_RETURN_IF_ERROR(seedDemoTelephony(tx, tenant_id, chosen, sip_aliases));
     if (created) {
       for (const auto& dc : kDemoCustomers) {
         crm::CustomerFields f;

@@ -12,6 +12,7 @@
 #include "api/ws_hub.h"
 #include "identity/auth.h"
 #include "server/demo.h"
+#include "server/telephony.h"
 #include "store/migrations/migrations.h"
 
 namespace ting::server {
@@ -57,8 +58,12 @@ Status Server::start() {
   TING_ASSIGN_OR_RETURN(storage_, Storage::open(config_, &metrics_));
   if (config_.demo) {
     TING_RETURN_IF_ERROR(
-        seedDemo(storage_->store(), config_.demo_password, passwordParams(config_)));
+        seedDemo(storage_->store(), config_.demo_password, passwordParams(config_),
+                 Telephony::demoAliases(config_)));
   }
+  telephony_ =
+      std::make_unique<Telephony>(config_, storage_->store(), storage_->bus(), metrics_);
+  TING_RETURN_IF_ERROR(telephony_->start());
   identity::AuthOptions auth_options{config_.token_ttl, config_.backoff_after,
                                      config_.max_failed_logins, config_.lockout,
                                      passwordParams(config_)};
@@ -67,10 +72,14 @@ Status Server::start() {
   router_ = std::make_unique<api::Router>(metrics_, *auth_);
   store::Database& db = storage_->db();
   api_state_ = std::make_unique<ApiState>(ApiState{api::ApiContext{
-      storage_->store(), *auth_, metrics_, passwordParams(config_), [&db]() -> Status {
+      storage_->store(), *auth_, metrics_, passwordParams(config_),
+      [&db]() -> Status {
         auto r = db.query("SELECT 1", {});
         return r.isOk() ? Status::ok() : r.status();
-      }}});
+      },
+      &telephony_->calls(), &telephony_->sip(), &telephony_->prompts(),
+      [t = telephony_.get()] { return t->reloadDirectory(); },
+      [t = telephony_.get()] { return t->reloadFlows(); }, config_.data_dir}});
   api::addAllRoutes(*router_, api_state_->ctx);
 
   api::HttpLimits limits{static_cast<std::size_t>(config_.http_body_limit),
@@ -116,6 +125,10 @@ void Server::waitForStopSignal() {
 }
 
 void Server::stop() {
+  if (telephony_) {
+    telephony_->drain();
+    telephony_->stop(config_.sip_drain);
+  }
   if (http_) {
     http_->stop(std::chrono::seconds(config_.shutdown_grace));
     http_.reset();
@@ -124,6 +137,7 @@ void Server::stop() {
   hub_.reset();
   auth_.reset();
   api_state_.reset();
+  telephony_.reset();
   if (storage_) {
     storage_.reset();
     spdlog::info("stopped; database closed");

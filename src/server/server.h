@@ -23,6 +23,8 @@ class AuthService;
 
 namespace ting::server {
 
+class Telephony;
+
 PasswordParams passwordParams(const Config& config);
 
 // The database opened, migrated, and wrapped in a Store: what `serve` and the
@@ -46,12 +48,14 @@ class Server {
   explicit Server(Config config);
   ~Server();
 
-  // Opens storage, seeds the demo tenant when asked, starts HTTP.
+  // Opens storage, seeds the demo tenant when asked, starts telephony and HTTP.
   Status start();
   // Blocks until SIGTERM or SIGINT (which the caller must have blocked in
   // every thread, see blockStopSignals()).
   void waitForStopSignal();
-  // Stops taking requests, lets in-flight ones finish, closes the database.
+  // Stops taking calls (503) and lets calls in progress finish up to
+  // sip.drain seconds, stops taking requests, lets in-flight ones finish,
+  // closes the database.
   void stop();
 
   std::uint16_t httpPort() const;
@@ -61,6 +65,7 @@ class Server {
   MetricsRegistry metrics_;
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<identity::AuthService> auth_;
+  std::unique_ptr<Telephony> telephony_;
   std::unique_ptr<api::WsHub> hub_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;

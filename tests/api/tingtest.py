@@ -98,6 +98,8 @@ def server_env(extra=None):
 def _parse_body(raw, content_type):
     if not raw:
         return None
+    if (content_type or "").startswith("audio/"):
+        return raw
     text = raw.decode("utf-8", errors="replace")
     if "json" in (content_type or "") or text[:1] in "{[":
         try:

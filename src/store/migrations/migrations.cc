@@ -84,6 +84,111 @@ CREATE INDEX audit_log_tenant ON audit_log (tenant_id, id);
 CREATE INDEX audit_log_entity ON audit_log (tenant_id, entity, entity_id, id);
 )sql";
 
+// Telephony: SIP identities of tenants and phones, trunks, inbound numbers,
+// IVR flows and their versions, call records, callback requests.
+constexpr const char* kV2Telephony = R"sql(
+ALTER TABLE tenants ADD COLUMN sip_domain TEXT;
+ALTER TABLE tenants ADD COLUMN max_calls INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN recording_retention_days INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX tenants_sip_domain ON tenants (sip_domain);
+ALTER TABLE users ADD COLUMN sip_extension TEXT;
+ALTER TABLE users ADD COLUMN sip_ha1 TEXT;
+CREATE UNIQUE INDEX users_sip_extension ON users (tenant_id, sip_extension);
+
+CREATE TABLE sip_aliases (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  domain TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE trunks (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  inbound_address TEXT,
+  outbound_uri TEXT,
+  username TEXT,
+  secret_enc TEXT,
+  caller_id TEXT,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+
+CREATE TABLE ivr_flows (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  current_version INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+
+CREATE TABLE ivr_flow_versions (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  flow_id BIGINT NOT NULL REFERENCES ivr_flows(id),
+  version INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (flow_id, version)
+);
+
+CREATE TABLE dids (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  number TEXT NOT NULL,
+  flow_id BIGINT REFERENCES ivr_flows(id),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, number)
+);
+
+CREATE TABLE calls (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  call_ref TEXT NOT NULL UNIQUE,
+  sip_call_id TEXT,
+  direction TEXT NOT NULL,
+  from_number TEXT,
+  to_number TEXT,
+  did TEXT,
+  trunk_id BIGINT,
+  flow_id BIGINT,
+  flow_version INTEGER,
+  state TEXT NOT NULL,
+  arrived_at BIGINT NOT NULL,
+  answered_at BIGINT,
+  ended_at BIGINT,
+  end_cause TEXT,
+  hangup_by TEXT,
+  ivr_path TEXT,
+  transfer_target TEXT,
+  recording_path TEXT,
+  recording_ms BIGINT,
+  recording_deleted_at BIGINT
+);
+CREATE INDEX calls_tenant_arrived ON calls (tenant_id, arrived_at, id);
+CREATE INDEX calls_tenant_from ON calls (tenant_id, from_number, id);
+
+CREATE TABLE callback_requests (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  call_ref TEXT,
+  number TEXT NOT NULL,
+  recording_path TEXT,
+  source TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX callback_requests_tenant ON callback_requests (tenant_id, status, id);
+)sql";
+
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
   for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
     sql.replace(pos, from.size(), to);
@@ -108,6 +213,7 @@ constexpr const char* kCreateVersionTable =
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "foundation: tenants, users, sessions, customers, audit log", kV1Foundation},
+      {2, "telephony: SIP identities, trunks, numbers, IVR flows, calls", kV2Telephony},
   };
   return kMigrations;
 }

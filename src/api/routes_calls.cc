@@ -1,0 +1,265 @@
+// Calls: records of calls in progress and finished, their recordings, and
+// the phones registered to the tenant's SIP domain.
+
+#include <boost/json/parse.hpp>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+
+#include "api/api_context.h"
+#include "api/list_params.h"
+#include "calls/call_control.h"
+#include "sip/sip_stack.h"
+
+namespace ting::api {
+
+using identity::Role;
+
+namespace {
+
+const ListSpec kCallList{
+    .sortable = {{"arrived_at", "arrived_at"}},
+    .default_sort = "-arrived_at",
+    .filters = {"number", "from", "to", "since", "until", "state"},
+};
+
+constexpr const char* kCallColumns =
+    "id, call_ref, direction, from_number, to_number, did, state, arrived_at, answered_at, "
+    "ended_at, end_cause, hangup_by, transfer_target, recording_path, recording_ms, ivr_path, "
+    "flow_id, flow_version, recording_deleted_at";
+
+boost::json::value timeOrNull(const store::Row& r, size_t i) {
+  return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(formatTimestamp(r.integer(i)));
+}
+
+boost::json::object callJson(const store::Row& r, bool with_path) {
+  boost::json::object o{
+      {"id", r.text(1)},
+      {"direction", r.text(2)},
+      {"from", r.text(3)},
+      {"to", r.text(4)},
+      {"did", r.text(5)},
+      {"state", r.text(6)},
+      {"arrived_at", timeOrNull(r, 7)},
+      {"answered_at", timeOrNull(r, 8)},
+      {"ended_at", timeOrNull(r, 9)},
+      {"end_cause", r.isNull(10) ? boost::json::value(nullptr) : boost::json::value(r.text(10))},
+      {"hangup_by", r.isNull(11) ? boost::json::value(nullptr) : boost::json::value(r.text(11))},
+      {"transfer_target",
+       r.isNull(12) ? boost::json::value(nullptr) : boost::json::value(r.text(12))},
+      {"has_recording", !r.isNull(13) && r.isNull(18)},
+      {"recording_ms", r.isNull(14) ? boost::json::value(nullptr) : boost::json::value(r.integer(14))},
+      {"flow_id", r.isNull(16) ? boost::json::value(nullptr) : boost::json::value(r.integer(16))},
+      {"flow_version", r.isNull(17) ? boost::json::value(nullptr) : boost::json::value(r.integer(17))},
+  };
+  if (with_path) {
+    boost::system::error_code ec;
+    auto path = r.isNull(15) ? boost::json::value(boost::json::array())
+                             : boost::json::parse(r.text(15), ec);
+    o["ivr_path"] = ec ? boost::json::value(boost::json::array()) : path;
+  }
+  return o;
+}
+
+Result<store::Row> findCall(ApiContext& ctx, std::int64_t tenant_id, const std::string& ref) {
+  std::optional<store::Row> row;
+  TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+    TING_ASSIGN_OR_RETURN(
+        auto r, s.queryOne(std::string("SELECT ") + kCallColumns +
+                               " FROM calls WHERE tenant_id = ? AND call_ref = ?",
+                           {tenant_id, ref}));
+    row = std::move(r);
+    return Status::ok();
+  }));
+  if (!row) return notFound("no such call");
+  return std::move(*row);
+}
+
+// RFC 9110 §14.1.2: one "bytes=a-b", "bytes=a-" or "bytes=-n" range.
+// nullopt when absent or unsatisfiable/multiple (the caller answers 416).
+struct ByteRange {
+  std::uint64_t first = 0, last = 0;
+};
+Result<std::optional<ByteRange>> parseRange(const std::string& header, std::uint64_t size) {
+  if (header.empty()) return std::optional<ByteRange>();
+  auto bad = [] { return invalidValue("unsatisfiable range", "Range").withReason("range"); };
+  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return bad();
+  std::string spec = header.substr(6);
+  auto dash = spec.find('-');
+  if (dash == std::string::npos || size == 0) return bad();
+  auto num = [](std::string_view v, std::uint64_t& out) {
+    auto r = std::from_chars(v.data(), v.data() + v.size(), out);
+    return !v.empty() && r.ec == std::errc() && r.ptr == v.data() + v.size();
+  };
+  ByteRange range;
+  std::string_view a(spec.data(), dash), b(spec.data() + dash + 1, spec.size() - dash - 1);
+  if (a.empty()) {
+    std::uint64_t n = 0;
+    if (!num(b, n) || n == 0) return bad();
+    range.first = n >= size ? 0 : size - n;
+    range.last = size - 1;
+  } else {
+    if (!num(a, range.first) || range.first >= size) return bad();
+    range.last = size - 1;
+    if (!b.empty()) {
+      std::uint64_t last = 0;
+      if (!num(b, last) || last < range.first) return bad();
+      range.last = std::min(last, size - 1);
+    }
+  }
+  return std::optional<ByteRange>(range);
+}
+
+}  // namespace
+
+void addCallRoutes(Router& router, ApiContext& ctx) {
+  const identity::RoleSet call_readers = {Role::kAgent, Role::kTeamLead, Role::kQaInspector,
+                                          Role::kSupervisor, Role::kAdmin};
+  router.add(
+      {"GET",
+       "/api/v1/calls",
+       Access::kAuthenticated,
+       call_readers,
+       [&ctx](Call& call) -> Result<Response> {
+         TING_ASSIGN_OR_RETURN(ListParams params, parseListParams(call, kCallList));
+         store::PageQuery q{.table = "calls",
+                            .columns = kCallColumns,
+                            .tenant_id = call.principal->tenant_id};
+         for (const auto& [k, v] : params.filters) {
+           if (k == "since" || k == "until") {
+             UnixMillis t = 0;
+             if (!parseTimestamp(v, t)) {
+               return invalidArgument("'" + k + "' must be an RFC 3339 time", k)
+                   .withReason("invalid_query");
+             }
+             q.filter_sql += k == "since" ? " AND arrived_at >= ?" : " AND arrived_at < ?";
+             q.filter_params.emplace_back(t);
+           } else if (k == "number") {
+             q.filter_sql += " AND (from_number = ? OR to_number = ?)";
+             q.filter_params.emplace_back(v);
+             q.filter_params.emplace_back(v);
+           } else if (k == "from") {
+             q.filter_sql += " AND from_number = ?";
+             q.filter_params.emplace_back(v);
+           } else if (k == "to") {
+             q.filter_sql += " AND to_number = ?";
+             q.filter_params.emplace_back(v);
+           } else if (k == "state") {
+             if (v != "ringing" && v != "answered" && v != "ended") {
+               return invalidArgument("'state' must be ringing, answered or ended", "state")
+                   .withReason("invalid_query");
+             }
+             q.filter_sql += " AND state = ?";
+             q.filter_params.emplace_back(v);
+           }
+         }
+         store::Page page;
+         TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+           TING_ASSIGN_OR_RETURN(page, store::listPage(s, q, params.page));
+           return Status::ok();
+         }));
+         boost::json::array items;
+         for (const auto& r : page.rows) items.push_back(callJson(r, false));
+         return listResponse(std::move(items), page, params);
+       },
+       {.summary = "Calls of your tenant, in progress and finished, newest first.",
+        .tag = "calls",
+        .query = listQueryDocs(kCallList)}});
+
+  router.add({"GET",
+              "/api/v1/calls/active",
+              Access::kAuthenticated,
+              call_readers,
+              [&ctx](Call& call) -> Result<Response> {
+                if (ctx.calls == nullptr) return unavailable("telephony is not running");
+                boost::json::array items;
+                for (const auto& c : ctx.calls->activeCalls(call.principal->tenant_id)) {
+                  items.push_back({{"id", c.ref},
+                                   {"from", c.from_number},
+                                   {"to", c.to_number},
+                                   {"did", c.did},
+                                   {"state", c.state},
+                                   {"ivr_node", c.ivr_node},
+                                   {"arrived_at", formatTimestamp(c.arrived_at)},
+                                   {"transfer_target", c.transfer_target}});
+                }
+                return jsonResponse({{"items", std::move(items)}});
+              },
+              {.summary = "Calls in progress right now, with the IVR node each is in.",
+               .tag = "calls"}});
+
+  router.add({"GET",
+              "/api/v1/calls/{id}",
+              Access::kAuthenticated,
+              call_readers,
+              [&ctx](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(
+                    auto row, findCall(ctx, call.principal->tenant_id, call.path_params.at(0)));
+                return jsonResponse(callJson(row, true));
+              },
+              {.summary = "One call with its IVR path (nodes, times, keys pressed).",
+               .tag = "calls"}});
+
+  router.add(
+      {"GET",
+       "/api/v1/calls/{id}/recording",
+       Access::kAuthenticated,
+       {Role::kTeamLead, Role::kQaInspector, Role::kSupervisor, Role::kAdmin},
+       [&ctx](Call& call) -> Result<Response> {
+         const std::string ref = call.path_params.at(0);
+         TING_ASSIGN_OR_RETURN(auto row, findCall(ctx, call.principal->tenant_id, ref));
+         if (row.isNull(13) || !row.isNull(18)) return notFound("this call has no recording");
+         const std::filesystem::path path = std::filesystem::path(ctx.data_dir) / row.text(13);
+         std::error_code ec;
+         const std::uint64_t size = std::filesystem::file_size(path, ec);
+         if (ec) return notFound("the recording is not on disk");
+         TING_ASSIGN_OR_RETURN(auto range, parseRange(call.request.range, size));
+         // Every playback is on the record.
+         TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+           return tx.audit({"call", ref, "play_recording", "", "", 0});
+         }));
+         const std::uint64_t first = range ? range->first : 0;
+         const std::uint64_t last = range ? range->last : size - 1;
+         std::ifstream in(path, std::ios::binary);
+         Response res;
+         res.status = range ? 206 : 200;
+         res.content_type = "audio/wav";
+         res.body.resize(size == 0 ? 0 : last - first + 1);
+         in.seekg(static_cast<std::streamoff>(first));
+         in.read(res.body.data(), static_cast<std::streamsize>(res.body.size()));
+         if (!in) return internalError("cannot read recording " + path.string());
+         res.headers.emplace_back("Accept-Ranges", "bytes");
+         if (range) {
+           res.headers.emplace_back("Content-Range", "bytes " + std::to_string(first) + "-" +
+                                                         std::to_string(last) + "/" +
+                                                         std::to_string(size));
+         }
+         return res;
+       },
+       {.summary = "The call's two-channel WAV (left caller, right what the caller heard); "
+                   "supports Range. Each playback is audited.",
+        .tag = "calls"}});
+
+  router.add({"GET",
+              "/api/v1/sip/registrations",
+              Access::kAuthenticated,
+              {Role::kTeamLead, Role::kSupervisor, Role::kAdmin},
+              [&ctx](Call& call) -> Result<Response> {
+                if (ctx.sip == nullptr) return unavailable("telephony is not running");
+                boost::json::array items;
+                for (const auto& r : ctx.sip->registrations(call.principal->tenant_id)) {
+                  items.push_back({{"extension", r.extension},
+                                   {"contact", r.contact},
+                                   {"source", r.source},
+                                   {"transport", r.transport},
+                                   {"user_agent", r.user_agent},
+                                   {"expires_at", formatTimestamp(r.expires_at_ms)}});
+                }
+                return jsonResponse({{"items", std::move(items)}});
+              },
+              {.summary = "Phones registered to your tenant's SIP domain, with when each "
+                          "binding expires.",
+               .tag = "sip"}});
+}
+
+}  // namespace ting::api

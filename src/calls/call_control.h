@@ -1,0 +1,144 @@
+#pragma once
+// Call control: the one thread that owns every call. It takes INVITEs from
+// the SIP stack, answers them with media from the media engine, runs each
+// call's IVR session, transfers calls to phones and bridges them, and writes
+// call records. Other threads reach it only by posting (SipListener and
+// MediaListener callbacks post here and return at once).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "calls/call_records.h"
+#include "calls/flow_registry.h"
+#include "common/clock.h"
+#include "common/event_bus.h"
+#include "common/event_loop.h"
+#include "common/metrics.h"
+#include "ivr/action.h"
+#include "media/media_engine.h"
+#include "sip/directory.h"
+#include "sip/sip_stack.h"
+
+namespace ting::ivr {
+class Session;
+}
+
+namespace ting::calls {
+
+// Where prompt audio comes from (TTS cache, uploads). `done` may run on any
+// thread; call control posts the result to its own.
+class PromptSource {
+ public:
+  virtual ~PromptSource() = default;
+  virtual void fetch(std::int64_t tenant_id, const ivr::Prompt& prompt,
+                     std::function<void(Result<media::PcmPtr>)> done) = 0;
+};
+
+struct CallControlConfig {
+  int max_calls = 1000;  // server-wide concurrent calls; more get 503
+  std::filesystem::path data_dir;  // recordings under data_dir/recordings
+  int transfer_ring_s = 30;        // how long a transferred call rings a phone
+};
+
+// A call in progress, as the API lists it.
+struct ActiveCall {
+  std::string ref;
+  std::int64_t tenant_id = 0;
+  std::string from_number, to_number, did;
+  std::string state;  // ringing, ivr, transferring, bridged, held
+  std::string ivr_node;
+  UnixMillis arrived_at = 0;
+  UnixMillis answered_at = 0;
+  std::string transfer_target;
+};
+
+class CallControl final : public sip::SipListener, public media::MediaListener {
+ public:
+  CallControl(CallControlConfig config, sip::SipDirectory& directory, FlowRegistry& flows,
+              PromptSource& prompts, CallRecords& records, EventBus& bus, const Clock& clock,
+              MetricsRegistry* metrics);
+  ~CallControl() override;
+
+  // The SIP stack and media engine are built after call control (they take
+  // it as their listener); attach them before start().
+  void attach(sip::SipStack* sip, media::MediaEngine* media);
+  void start();
+  // Waits up to `drain` for calls to finish, hangs up the rest, then stops.
+  void stop(std::chrono::seconds drain);
+
+  // Thread-safe snapshots for the API.
+  std::vector<ActiveCall> activeCalls(std::int64_t tenant_id) const;
+  size_t activeCount() const { return active_count_.load(); }
+
+  // SipListener (SIP thread).
+  void onIncomingCall(sip::IncomingCall call) override;
+  void onReinvite(sip::LegId leg, std::string sdp) override;
+  void onOutgoingAnswer(sip::LegId leg, int status, std::string sdp) override;
+  void onTerminated(sip::LegId leg, bool by_remote, int status, std::string cause) override;
+
+  // MediaListener (media threads).
+  void onDtmf(media::SessionId session, char digit) override;
+  void onPlayDone(media::SessionId session, std::uint64_t play_id, bool completed) override;
+  void onRecordingDone(media::SessionId session, std::uint64_t record_id, Status status,
+                       std::uint64_t duration_ms) override;
+  void onMediaTimeout(media::SessionId session) override;
+
+  struct Call;
+
+ private:
+  void incoming(sip::IncomingCall in);
+  void reinvite(sip::LegId leg, const std::string& sdp);
+  void outgoingAnswer(sip::LegId leg, int status, const std::string& sdp);
+  void terminated(sip::LegId leg, bool by_remote, const std::string& cause);
+  void digit(media::SessionId session, char digit);
+  void playDone(media::SessionId session, std::uint64_t play_id);
+  void recordingDone(media::SessionId session, std::uint64_t record_id, bool ok,
+                     std::uint64_t duration_ms);
+
+  Call* byLeg(sip::LegId leg);
+  Call* byMedia(media::SessionId session);
+  void run(Call& call, ivr::Actions actions);
+  void rearm(Call& call);
+  void play(Call& call, const ivr::Play& play);
+  void transfer(Call& call, const ivr::Transfer& transfer);
+  void transferFailed(Call& call, const std::string& why);
+  void hangup(Call& call, const std::string& cause, const std::string& by);
+  void finish(Call& call, const std::string& cause, const std::string& by);
+  void publish(const Call& call, const std::string& name, std::string data_json);
+  void snapshot(const Call& call);
+
+  CallControlConfig config_;
+  sip::SipDirectory& directory_;
+  FlowRegistry& flows_;
+  PromptSource& prompts_;
+  CallRecords& records_;
+  EventBus& bus_;
+  const Clock& clock_;
+  sip::SipStack* sip_ = nullptr;
+  media::MediaEngine* media_ = nullptr;
+  EventLoop loop_;
+
+  // Loop thread only.
+  std::unordered_map<std::string, std::unique_ptr<Call>> calls_;
+  std::unordered_map<sip::LegId, std::string> by_leg_;
+  std::unordered_map<media::SessionId, std::string> by_media_;
+  std::map<std::int64_t, int> per_tenant_;
+
+  std::atomic<size_t> active_count_{0};
+  mutable std::mutex snapshot_mu_;
+  std::map<std::string, ActiveCall> snapshots_;  // guarded by snapshot_mu_
+
+  Counter* calls_started_ = nullptr;
+  Counter* calls_rejected_ = nullptr;
+};
+
+}  // namespace ting::calls

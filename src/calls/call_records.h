@@ -1,0 +1,50 @@
+#pragma once
+// Stores what happens to calls (the `calls` table and callback requests) on
+// a thread of its own, so call control never waits on the database. Writes
+// of one call are applied in the order they were made.
+
+#include <cstdint>
+#include <string>
+
+#include "common/clock.h"
+#include "common/event_loop.h"
+#include "store/store.h"
+
+namespace ting::calls {
+
+struct CallRecord {
+  std::string ref;  // Ting's call id
+  std::int64_t tenant_id = 0;
+  std::string sip_call_id;
+  std::string direction = "inbound";
+  std::string from_number, to_number, did;
+  std::int64_t trunk_id = 0;
+  std::int64_t flow_id = 0;
+  int flow_version = 0;
+  UnixMillis arrived_at = 0;
+  std::string recording_path;  // relative to the data directory
+};
+
+class CallRecords {
+ public:
+  explicit CallRecords(store::Store& store);
+  ~CallRecords();
+  void start();
+  // Finishes every queued write.
+  void stop();
+
+  void created(CallRecord record);
+  void answered(std::int64_t tenant_id, std::string ref, UnixMillis at);
+  void ended(std::int64_t tenant_id, std::string ref, UnixMillis at, std::string cause,
+             std::string hangup_by, std::string ivr_path_json, std::string transfer_target);
+  void recordingDone(std::int64_t tenant_id, std::string ref, std::int64_t duration_ms);
+  void callbackRequested(std::int64_t tenant_id, std::string ref, std::string number,
+                         std::string recording_path);
+
+ private:
+  void write(std::int64_t tenant_id, std::function<Status(store::Tx&)> fn);
+  store::Store& store_;
+  EventLoop loop_;
+};
+
+}  // namespace ting::calls

@@ -1,0 +1,243 @@
+"""Builds SIPp scenarios for the telephony suite and runs them.
+
+A scenario is a list of steps after the call is set up; `run_call` writes the
+XML, runs `sipp` against the server and returns the SIPp exit code and
+output. Audio comes from SIPp's own captures: g711a.pcap (speech, PCMA) and
+dtmf_2833_<digit>.pcap (RFC 4733 events)."""
+
+import os
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+SIPP = "/usr/bin/sipp"
+PCAPS = Path("/usr/share/sip-tester")
+
+SDP = """v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP {payloads}
+{rtpmaps}a={direction}
+"""
+
+DEFAULT_RTPMAPS = "a=rtpmap:8 PCMA/8000\na=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000\na=fmtp:101 0-15\n"
+
+
+def sdp(payloads="8 0 101", rtpmaps=DEFAULT_RTPMAPS, direction="sendrecv"):
+    return SDP.format(payloads=payloads, rtpmaps=rtpmaps, direction=direction)
+
+
+def invite(number, body, transport="UDP"):
+    return f"""  <send retrans="500">
+    <![CDATA[
+      INVITE sip:{number}@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{number}@[remote_ip]:[remote_port]>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:13800138000@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{body}
+    ]]>
+  </send>
+"""
+
+
+def ack():
+    return """  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Contact: <sip:13800138000@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+"""
+
+
+def answered_call(number, steps, offer=None):
+    """INVITE, ringing, 200, ACK, then `steps`, then BYE (unless steps end the call)."""
+    body = offer or sdp()
+    xml = ['<?xml version="1.0" encoding="ISO-8859-1" ?>', '<scenario name="ting">',
+           invite(number, body),
+           '  <recv response="100" optional="true"/>',
+           '  <recv response="180" optional="true"/>',
+           '  <recv response="183" optional="true"/>',
+           '  <recv response="200" rtd="true" rrs="true"/>',
+           ack()]
+    xml += steps
+    xml += ['  <ResponseTimeRepartition value="10, 20, 30, 40, 50, 100, 150, 200"/>',
+            '</scenario>']
+    return "\n".join(xml)
+
+
+def pause(ms):
+    return f'  <pause milliseconds="{ms}"/>'
+
+
+def audio():
+    return f'  <nop><action><exec play_pcap_audio="{PCAPS / "g711a.pcap"}"/></action></nop>'
+
+
+def digit(d):
+    name = {"*": "star", "#": "pound"}.get(d, d)
+    # Each capture is about 0.2 s; wait for it before the next key.
+    return (f'  <nop><action><exec play_pcap_audio="{PCAPS / f"dtmf_2833_{name}.pcap"}"/>'
+            f'</action></nop>\n' + pause(400))
+
+
+def bye(expect_status="200"):
+    return f"""  <send retrans="500">
+    <![CDATA[
+      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Contact: <sip:13800138000@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="{expect_status}" crlf="true"/>"""
+
+
+def recv_bye():
+    """Ting hangs up: take its BYE and answer 200."""
+    return """  <recv request="BYE" timeout="30000"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>"""
+
+
+def reinvite(cseq, direction):
+    body = sdp(direction=direction)
+    return f"""  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} INVITE
+      Contact: <sip:13800138000@[local_ip]:[local_port];transport=[transport]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{body}
+    ]]>
+  </send>
+  <recv response="100" optional="true"/>
+  <recv response="200">
+    <action><ereg regexp="a=(sendrecv|sendonly|recvonly|inactive)" search_in="body" check_it="true" assign_to="dir,d"/></action>
+  </recv>
+  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} ACK
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <nop><action><log message="reinvite {direction} answered [$d]"/></action></nop>"""
+
+
+def rejected_call(number, status, offer=None, header_regexp=None):
+    """An INVITE Ting must refuse with `status`; `header_regexp` must match the
+    response (SIPp fails the call otherwise)."""
+    body = offer or sdp()
+    check = ""
+    if header_regexp:
+        check = (f'<action><ereg regexp="{header_regexp}" search_in="msg" check_it="true" '
+                 f'assign_to="hdr"/><log message="matched [$hdr]"/></action>')
+    return "\n".join([
+        '<?xml version="1.0" encoding="ISO-8859-1" ?>', '<scenario name="ting-reject">',
+        invite(number, body),
+        '  <recv response="100" optional="true"/>',
+        '  <recv response="180" optional="true"/>',
+        f'  <recv response="{status}">{check}</recv>',
+        """  <send>
+    <![CDATA[
+      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Content-Length: 0
+
+    ]]>
+  </send>""",
+        '</scenario>'])
+
+
+def free_port(kind="udp", even=False):
+    for _ in range(100):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        if not even or (port % 2 == 0 and port < 65000):
+            return port
+    raise RuntimeError("no free port")
+
+
+class SippResult:
+    def __init__(self, code, out, log):
+        self.code, self.out, self.log = code, out, log
+
+    def __repr__(self):
+        return f"sipp exit {self.code}\n{self.out[-3000:]}\nlog:\n{self.log[-3000:]}"
+
+
+def run(xml, server_sip_port, service="4000", transport="u1", calls=1, rate=None, limit=None,
+        timeout_s=60, extra=()):
+    work = Path(tempfile.mkdtemp(prefix="sipp-"))
+    scenario = work / "scenario.xml"
+    scenario.write_text(xml)
+    log = work / "messages.log"
+    cmd = [SIPP, f"127.0.0.1:{server_sip_port}", "-sf", str(scenario), "-s", service,
+           "-m", str(calls), "-i", "127.0.0.1", "-p", str(free_port("udp")),
+           "-mp", str(free_port("udp", even=True)), "-t", transport, "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",
+           "-trace_logs", "-log_file", str(log), "-trace_err",
+           "-error_file", str(work / "errors.log")]
+    if rate:
+        cmd += ["-r", str(rate)]
+    if limit:
+        cmd += ["-l", str(limit)]
+    cmd += list(extra)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s + 30, cwd=work)
+    text = ""
+    for f in (log, work / "errors.log"):
+        if f.exists():
+            text += f.read_text(errors="replace")
+    return SippResult(p.returncode, p.stdout + p.stderr, text)
