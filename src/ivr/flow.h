@@ -22,7 +22,7 @@
 namespace ting::ivr {
 
 inline constexpr std::size_t kMaxNodes = 500;
-inline constexpr std::size_t kMaxFlowBytes = 256 * 1024;
+inline constexpr std::size_t kMaxFlowBytes = 256 * std::size_t{1024};
 
 // One piece of a prompt: text spoken by TTS, or an uploaded recording.
 struct PromptPart {

@@ -36,7 +36,7 @@ namespace ting::ivr {
 inline constexpr int kMaxStepsWithoutInput = 100;
 inline constexpr std::size_t kMaxPathSteps = 500;
 inline constexpr std::size_t kMaxVariableBytes = 1024;
-inline constexpr std::size_t kMaxLookupBodyBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxLookupBodyBytes = 1024 * std::size_t{1024};
 
 struct CallInfo {
   std::string call_id;

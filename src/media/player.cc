@@ -79,6 +79,10 @@ bool ToneGenerator::fill(FrameSpan out) {
     s = static_cast<std::int16_t>(std::clamp(v, -1.0, 1.0) * 32767);
     ++sample_;
   }
+  if (active_ && total != 0 && sample_ >= total) {
+    active_ = false;
+    ended = true;
+  }
   return ended;
 }
 

@@ -535,16 +535,19 @@ void SipStack::answer(LegId leg, std::string sdp) {
 }
 
 void SipStack::reject(LegId leg, int status, std::string reason, int retry_after_s) {
-  impl_->post([impl = impl_.get(), leg, status, reason = std::move(reason), retry_after_s] {
+  impl_->post([impl = impl_.get(), leg, status, retry_after_s] {
     auto it = impl->legs.find(leg);
     if (it == impl->legs.end() || it->second.answered) return;
     it->second.final_status = status;
+    // nua keeps the phrase pointer until it sends (tags are copied, the
+    // phrase is not): only static strings may go here.
+    const char* phrase = sip_status_phrase(status);
+    if (phrase == nullptr) phrase = "Request Failed";
     if (retry_after_s > 0) {
       std::string ra = std::to_string(retry_after_s);
-      nua_respond(it->second.nh, status, reason.c_str(), SIPTAG_RETRY_AFTER_STR(ra.c_str()),
-                  TAG_END());
+      nua_respond(it->second.nh, status, phrase, SIPTAG_RETRY_AFTER_STR(ra.c_str()), TAG_END());
     } else {
-      nua_respond(it->second.nh, status, reason.c_str(), TAG_END());
+      nua_respond(it->second.nh, status, phrase, TAG_END());
     }
   });
 }

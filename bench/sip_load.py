@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Telephony load: SIPp callers held in the demo IVR (DID 4000: prompts playing,
+every call recorded) against the release build on this machine.
+
+Prints, per run and as medians over RUNS runs:
+  - concurrent calls reached and failed calls (SIPp);
+  - RTP pacing: the share of Ting's send intervals within 20 +/- 2 ms and the
+    p99 interval, from ting_rtp_send_interval_seconds (difference of two
+    scrapes taken while all calls are up);
+  - CPU per call: Ting's process CPU seconds over the hold, per call-second;
+  - call setups per second sustained (SIPp's rate, with no failures).
+
+Environment: CALLS (default 500), RATE (setups/s, default 100), HOLD_MS (default
+30000), RUNS (default 3), TING_BIN (default build/release/ting).
+"""
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = os.environ.get("TING_BIN", str(ROOT / "build" / "release" / "ting"))
+CALLS = int(os.environ.get("CALLS", "500"))
+RATE = int(os.environ.get("RATE", "100"))
+HOLD_MS = int(os.environ.get("HOLD_MS", "30000"))
+RUNS = int(os.environ.get("RUNS", "3"))
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def scrape(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+        return r.read().decode()
+
+
+def histogram(text, name):
+    """{upper bound: cumulative count} summed over label sets."""
+    buckets = {}
+    for m in re.finditer(name + r'_bucket\{[^}]*le="([^"]+)"\}\s+(\d+)', text):
+        le = float("inf") if m.group(1) == "+Inf" else float(m.group(1))
+        buckets[le] = buckets.get(le, 0) + int(m.group(2))
+    return buckets
+
+
+def gauge(text, name):
+    m = re.search(r"^" + name + r"(?:\{[^}]*\})?\s+([0-9.e+-]+)$", text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
+def cumulative(buckets):
+    """The exporter writes per-bucket counts or cumulative ones; return cumulative."""
+    bounds = sorted(buckets)
+    values = [buckets[b] for b in bounds]
+    if all(values[i] <= values[i + 1] for i in range(len(values) - 1)):
+        return dict(zip(bounds, values))
+    total, out = 0, {}
+    for b, v in zip(bounds, values):
+        total += v
+        out[b] = total
+    return out
+
+
+def one_run(work):
+    http, sip = free_port(), free_port()
+    data = Path(tempfile.mkdtemp(dir=work))
+    log = open(data / "server.log", "w")
+    env = dict(os.environ, TING_SIP_MAX_CALLS=str(CALLS * 2), TING_LOG_LEVEL="warn")
+    srv = subprocess.Popen([BIN, "serve", "--data", str(data), "--http", f"127.0.0.1:{http}",
+                            "--sip", f"127.0.0.1:{sip}", "--demo", "--demo-password",
+                            "bench-pass-1"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                scrape(http)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        # Render the demo prompts once so the run measures calls, not TTS.
+        subprocess.run(["sipp", f"127.0.0.1:{sip}", "-sn", "uac", "-s", "4000", "-m", "1",
+                        "-d", "3000", "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
+                        "-nostdin", "-timeout", "60s"], capture_output=True, cwd=data)
+        sipp_dir = data / "sipp"
+        sipp_dir.mkdir()
+        # uac_pcap: each caller streams the PCMA capture while the IVR plays to it.
+        sipp = subprocess.Popen(
+            ["sipp", f"127.0.0.1:{sip}", "-sn", "uac_pcap", "-s", "4000", "-m", str(CALLS),
+             "-l", str(CALLS), "-r", str(RATE), "-d", str(HOLD_MS), "-i", "127.0.0.1",
+             "-p", str(free_port(socket.SOCK_DGRAM)), "-mp", "40000", "-nostdin",
+             "-timeout", f"{HOLD_MS // 1000 + 120}s", "-trace_stat", "-fd", "1",
+             "-stf", str(sipp_dir / "stat.csv")],
+            cwd=sipp_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ramp = CALLS / RATE
+        time.sleep(ramp + 3)  # all calls up (a benchmark may wait on wall time)
+        before = scrape(http)
+        t0 = time.time()
+        time.sleep(min(HOLD_MS / 1000 - ramp - 6, 20))
+        after = scrape(http)
+        t1 = time.time()
+        concurrent = gauge(after, "ting_calls_active")
+        sipp.wait(timeout=HOLD_MS / 1000 + 180)
+        b0, b1 = cumulative(histogram(before, "ting_rtp_send_interval_seconds")), \
+            cumulative(histogram(after, "ting_rtp_send_interval_seconds"))
+        diff = {k: b1.get(k, 0) - b0.get(k, 0) for k in b1}
+        total = diff.get(float("inf"), 0) or max(diff.values())
+        within = diff.get(0.022, 0) - diff.get(0.017, 0)
+        p99 = next((b for b in sorted(diff) if diff[b] >= 0.99 * total), float("inf"))
+        cpu = gauge(after, "process_cpu_seconds_total") - gauge(before, "process_cpu_seconds_total")
+        stat = (sipp_dir / "stat.csv").read_text().splitlines() if (sipp_dir / "stat.csv").exists() else []
+        failed = 0
+        if len(stat) >= 2:
+            head, last = stat[0].split(";"), stat[-1].split(";")
+            failed = int(last[head.index("FailedCall(C)")])
+        return {"concurrent": concurrent, "failed": failed, "within_18_22": within / max(total, 1),
+                "p99_ms": p99 * 1000, "cpu_ms_per_call_s": 1000 * cpu / max(concurrent * (t1 - t0), 1e-9),
+                "cpu_share": cpu / (t1 - t0)}
+    finally:
+        srv.terminate()
+        srv.wait(timeout=120)
+        log.close()
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="ting-sipload-")
+    results = []
+    for i in range(RUNS):
+        r = one_run(work)
+        results.append(r)
+        print(f"run {i + 1}: {r}", flush=True)
+    print(f"\nCALLS={CALLS} RATE={RATE}/s HOLD={HOLD_MS} ms, medians of {RUNS} runs:")
+    for key in results[0]:
+        print(f"  {key}: {statistics.median(r[key] for r in results):.4g}")
+
+
+if __name__ == "__main__":
+    main()
