@@ -64,11 +64,10 @@ boost::json::object callJson(const store::Row& r, bool with_path) {
 Result<store::Row> findCall(ApiContext& ctx, std::int64_t tenant_id, const std::string& ref) {
   std::optional<store::Row> row;
   TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-    TING_ASSIGN_OR_RETURN(
-        auto r, s.queryOne(std::string("SELECT ") + kCallColumns +
-                               " FROM calls WHERE tenant_id = ? AND call_ref = ?",
-                           {tenant_id, ref}));
-    row = std::move(r);
+    TING_ASSIGN_OR_RETURN(auto rows, s.query(std::string("SELECT ") + kCallColumns +
+                                                 " FROM calls WHERE tenant_id = ? AND call_ref = ?",
+                                             {tenant_id, ref}));
+    if (!rows.empty()) row = std::move(rows.front());
     return Status::ok();
   }));
   if (!row) return notFound("no such call");

@@ -91,7 +91,9 @@ def test_documented_route_is_routed(shared, tok, route):
     if path == "/api/v1/auth/logout":
         admin, body = shared.login("demo", "admin", T.DEMO_PASSWORD), None
     st, _h, got = shared.api(method, path, token=admin, json=body)
-    assert st not in (404, 405), f"{method} {path} -> {st}: {got!r}"
+    # A call id that does not exist is answered 404 by the route itself.
+    routed_404 = st == 404 and "/calls/" in path and got["error"]["message"] != "no such route"
+    assert st != 405 and (st != 404 or routed_404), f"{method} {path} -> {st}: {got!r}"
     assert st < 500, f"{method} {path} -> {st}: {got!r}"
 
 

@@ -80,6 +80,14 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
         return method, f"/api/v1/customers/{victim}", None, 204, still_there
     if (method, path) == ("GET", "/api/v1/audit"):
         return method, path, None, 200, None
+    if (method, path) in (("GET", "/api/v1/calls"), ("GET", "/api/v1/calls/active"),
+                          ("GET", "/api/v1/sip/registrations")):
+        return method, path, None, 200, None
+    # No calls in this suite: an allowed role learns the call does not exist.
+    if (method, path) == ("GET", "/api/v1/calls/{id}"):
+        return method, "/api/v1/calls/no-such-call", None, 404, None
+    if (method, path) == ("GET", "/api/v1/calls/{id}/recording"):
+        return method, "/api/v1/calls/no-such-call/recording", None, 404, None
     raise KeyError(f"no RBAC request for {method} {path}: add one to test_rbac.py")
 
 
