@@ -112,4 +112,15 @@ std::vector<FieldDoc> listQueryDocs(const ListSpec& spec) {
   return docs;
 }
 
+Status addTimeFilter(store::PageQuery& q, const std::string& key, const std::string& value,
+                     const std::string& column) {
+  UnixMillis t = 0;
+  if (!parseTimestamp(value, t)) {
+    return invalidArgument("'" + key + "' must be an RFC 3339 time", key).withReason("invalid_query");
+  }
+  q.filter_sql += " AND " + column + (key == "since" ? " >= ?" : " < ?");
+  q.filter_params.emplace_back(t);
+  return Status::ok();
+}
+
 }  // namespace ting::api

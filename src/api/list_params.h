@@ -28,6 +28,11 @@ struct ListParams {
 // invalid_query naming it.
 Result<ListParams> parseListParams(const Call& call, const ListSpec& spec);
 
+// Adds `column >= t` (since) or `column < t` (until) to `q` for an RFC 3339
+// time in `value`; 400 invalid_query naming `key` otherwise.
+Status addTimeFilter(store::PageQuery& q, const std::string& key, const std::string& value,
+                     const std::string& column);
+
 // {"items": items, "next_cursor": ...}
 Response listResponse(boost::json::array items, const store::Page& page, const ListParams& params);
 

@@ -41,13 +41,7 @@ void addAuditRoutes(Router& router, ApiContext& ctx) {
                                    .tenant_id = call.principal->tenant_id};
                 for (const auto& [k, v] : params.filters) {
                   if (k == "since" || k == "until") {
-                    UnixMillis t = 0;
-                    if (!parseTimestamp(v, t)) {
-                      return invalidArgument("'" + k + "' must be an RFC 3339 time", k)
-                          .withReason("invalid_query");
-                    }
-                    q.filter_sql += k == "since" ? " AND at >= ?" : " AND at < ?";
-                    q.filter_params.emplace_back(t);
+                    TING_RETURN_IF_ERROR(addTimeFilter(q, k, v, "at"));
                   } else if (k == "actor_id") {
                     std::int64_t id = 0;
                     auto r = std::from_chars(v.data(), v.data() + v.size(), id);

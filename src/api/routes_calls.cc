@@ -126,13 +126,7 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
                             .tenant_id = call.principal->tenant_id};
          for (const auto& [k, v] : params.filters) {
            if (k == "since" || k == "until") {
-             UnixMillis t = 0;
-             if (!parseTimestamp(v, t)) {
-               return invalidArgument("'" + k + "' must be an RFC 3339 time", k)
-                   .withReason("invalid_query");
-             }
-             q.filter_sql += k == "since" ? " AND arrived_at >= ?" : " AND arrived_at < ?";
-             q.filter_params.emplace_back(t);
+             TING_RETURN_IF_ERROR(addTimeFilter(q, k, v, "arrived_at"));
            } else if (k == "number") {
              q.filter_sql += " AND (from_number = ? OR to_number = ?)";
              q.filter_params.emplace_back(v);

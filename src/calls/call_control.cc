@@ -243,27 +243,27 @@ void CallControl::snapshot(const Call& call) {
 }
 
 void CallControl::incoming(sip::IncomingCall in) {
-  auto reject = [&](int status, const char* reason, int retry_after = 0) {
+  auto reject = [&](int status, int retry_after = 0) {
     if (calls_rejected_) calls_rejected_->inc();
-    sip_->reject(in.leg, status, reason, retry_after);
+    sip_->reject(in.leg, status, retry_after);
   };
   if (static_cast<int>(calls_.size()) >= config_.max_calls) {
-    return reject(503, "Service Unavailable", 5);
+    return reject(503, 5);
   }
   auto tenant = directory_.tenantById(in.tenant_id);
   if (tenant && tenant->max_calls > 0 && per_tenant_[in.tenant_id] >= tenant->max_calls) {
-    return reject(503, "Service Unavailable", 5);
+    return reject(503, 5);
   }
   auto flow = flows_.forDid(in.tenant_id, in.to_user);
-  if (!flow) return reject(404, "Not Found");
+  if (!flow) return reject(404);
   auto offer = sip::parseSdp(in.sdp);
-  if (!offer) return reject(488, "Not Acceptable Here");
+  if (!offer) return reject(488);
   auto answer = sip::negotiate(*offer);
-  if (!answer) return reject(488, "Not Acceptable Here");
+  if (!answer) return reject(488);
   auto remote = remoteFrom(*answer);
-  if (!remote) return reject(488, "Not Acceptable Here");
+  if (!remote) return reject(488);
   auto allocated = media_->allocate();
-  if (!allocated) return reject(503, "Service Unavailable", 5);
+  if (!allocated) return reject(503, 5);
 
   const UnixMillis now = clock_.nowMillis();
   auto call = std::make_unique<Call>();

@@ -342,7 +342,7 @@ void MediaLoop::tick() {
   }
   for (auto& [id, s] : sessions_) {
     produce(*s);
-    send(*s, start);
+    send(*s);
     record(*s);
     if (s->has_remote && s->remote.receive && !s->timeout_reported &&
         start - s->last_receive > rtp_timeout_) {
@@ -375,7 +375,7 @@ void MediaLoop::produce(Session& s) {
   }
 }
 
-void MediaLoop::send(Session& s, std::chrono::steady_clock::time_point now) {
+void MediaLoop::send(Session& s) {
   // The timestamp advances with time whether or not we send (RFC 3550 §5.1).
   const std::uint32_t ts = s.timestamp;
   s.timestamp += kFrameSamples;
@@ -408,7 +408,6 @@ void MediaLoop::send(Session& s, std::chrono::steady_clock::time_point now) {
     send_interval_->observe(std::chrono::duration<double>(sent_at - *s.last_send).count());
   }
   s.last_send = sent_at;
-  (void)now;
 }
 
 void MediaLoop::sendRtcp(Session& s) {

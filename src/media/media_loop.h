@@ -110,7 +110,7 @@ class MediaLoop {
   void receiveRtp(Session& s);
   void receiveRtcp(Session& s);
   void produce(Session& s);
-  void send(Session& s, std::chrono::steady_clock::time_point now);
+  void send(Session& s);
   void sendRtcp(Session& s);
   void record(Session& s);
   void finishCapture(Session& s);

@@ -534,7 +534,7 @@ void SipStack::answer(LegId leg, std::string sdp) {
   });
 }
 
-void SipStack::reject(LegId leg, int status, std::string reason, int retry_after_s) {
+void SipStack::reject(LegId leg, int status, int retry_after_s) {
   impl_->post([impl = impl_.get(), leg, status, retry_after_s] {
     auto it = impl->legs.find(leg);
     if (it == impl->legs.end() || it->second.answered) return;

@@ -103,8 +103,9 @@ class SipStack {
   void ringing(LegId leg);
   // 200 OK with our SDP.
   void answer(LegId leg, std::string sdp);
-  // A final failure response; retry_after_s > 0 adds Retry-After (503).
-  void reject(LegId leg, int status, std::string reason, int retry_after_s = 0);
+  // A final failure response with the standard reason phrase;
+  // retry_after_s > 0 adds Retry-After (503).
+  void reject(LegId leg, int status, int retry_after_s = 0);
   void respondReinvite(LegId leg, int status, std::string sdp);
   // BYE for an established call, CANCEL for one still ringing.
   void hangup(LegId leg);

@@ -30,42 +30,37 @@ def sdp(payloads="8 0 101", rtpmaps=DEFAULT_RTPMAPS, direction="sendrecv"):
     return SDP.format(payloads=payloads, rtpmaps=rtpmaps, direction=direction)
 
 
-def invite(number, body, transport="UDP"):
-    return f"""  <send retrans="500">
+def request(method, cseq, user="[service]", body=None, in_dialog=True, retrans=True):
+    """One <send> of a request from the caller: in-dialog requests carry
+    Ting's To tag; a body is sent as SDP."""
+    to_tag = "[peer_tag_param]" if in_dialog else ""
+    length = "[len]" if body is not None else "0"
+    ctype = "      Content-Type: application/sdp\n" if body is not None else ""
+    attr = ' retrans="500"' if retrans else ""
+    return f"""  <send{attr}>
     <![CDATA[
-      INVITE sip:{number}@[remote_ip]:[remote_port] SIP/2.0
+      {method} sip:{user}@[remote_ip]:[remote_port] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{number}@[remote_ip]:[remote_port]>
+      To: <sip:{user}@[remote_ip]:[remote_port]>{to_tag}
       Call-ID: [call_id]
-      CSeq: 1 INVITE
+      CSeq: {cseq} {method}
       Contact: <sip:13800138000@[local_ip]:[local_port];transport=[transport]>
       Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
+{ctype}      Content-Length: {length}
 
-{body}
+{body or ""}
     ]]>
   </send>
 """
 
 
-def ack():
-    return """  <send>
-    <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Contact: <sip:13800138000@[local_ip]:[local_port];transport=[transport]>
-      Max-Forwards: 70
-      Content-Length: 0
+def invite(number, body):
+    return request("INVITE", 1, number, body, in_dialog=False)
 
-    ]]>
-  </send>
-"""
+
+def ack(cseq=1):
+    return request("ACK", cseq, retrans=False)
 
 
 def answered_call(number, steps, offer=None):
@@ -99,22 +94,8 @@ def digit(d):
             f'</action></nop>\n' + pause(400))
 
 
-def bye(expect_status="200"):
-    return f"""  <send retrans="500">
-    <![CDATA[
-      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Contact: <sip:13800138000@[local_ip]:[local_port];transport=[transport]>
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="{expect_status}" crlf="true"/>"""
+def bye(expect_status="200", cseq=2):
+    return request("BYE", cseq) + f'  <recv response="{expect_status}" crlf="true"/>'
 
 
 def recv_bye():
@@ -135,40 +116,11 @@ def recv_bye():
 
 
 def reinvite(cseq, direction):
-    body = sdp(direction=direction)
-    return f"""  <send retrans="500">
-    <![CDATA[
-      INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: {cseq} INVITE
-      Contact: <sip:13800138000@[local_ip]:[local_port];transport=[transport]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-{body}
-    ]]>
-  </send>
-  <recv response="100" optional="true"/>
+    return (request("INVITE", cseq, body=sdp(direction=direction)) + """  <recv response="100" optional="true"/>
   <recv response="200">
     <action><ereg regexp="a=(sendrecv|sendonly|recvonly|inactive)" search_in="body" check_it="true" assign_to="dir,d"/></action>
   </recv>
-  <send>
-    <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: {cseq} ACK
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <nop><action><log message="reinvite {direction} answered [$d]"/></action></nop>"""
+""" + ack(cseq) + f'  <nop><action><log message="reinvite {direction} answered [$d]"/></action></nop>')
 
 
 def rejected_call(number, status, offer=None, header_regexp=None):
@@ -185,18 +137,7 @@ def rejected_call(number, status, offer=None, header_regexp=None):
         '  <recv response="100" optional="true"/>',
         '  <recv response="180" optional="true"/>',
         f'  <recv response="{status}">{check}</recv>',
-        """  <send>
-    <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Content-Length: 0
-
-    ]]>
-  </send>""",
+        ack(),
         '</scenario>'])
 
 
