@@ -124,6 +124,11 @@ std::vector<ConfigKey> buildKeys() {
                      "Seconds without RTP from the caller after which a call is hung up (not "
                      "while on hold).",
                      &Config::rtp_timeout, 5, 3600));
+  keys.push_back(num("media.realtime_priority", "TING_MEDIA_REALTIME_PRIORITY",
+                     "SCHED_FIFO priority for the media threads, so packets leave on time on a "
+                     "busy host (needs CAP_SYS_NICE or an RLIMIT_RTPRIO; without it Ting warns "
+                     "and runs them as ordinary threads); 0: ordinary threads.",
+                     &Config::media_realtime_priority, 0, 99));
   keys.push_back(str("tts.voice", "TING_TTS_VOICE", "",
                      "espeak-ng voice for prompts that name none (cmn-latn-pinyin reads Chinese "
                      "text).",

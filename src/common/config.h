@@ -40,6 +40,7 @@ struct Config {
   int rtp_port_max = 29999;
   int media_loops = 0;  // 0: one per core
   int rtp_timeout = 60;
+  int media_realtime_priority = 10;  // SCHED_FIFO for media threads; 0: ordinary
   // [tts]
   std::string tts_voice = "cmn-latn-pinyin";
   // [auth]

@@ -92,9 +92,34 @@ std::int16_t alawToLinear(std::uint8_t code) {
   return alawTable()[code];
 }
 
-void encodeUlaw(std::span<const std::int16_t> in, std::span<std::uint8_t> out) {
+namespace {
+
+// Encoding is a table lookup per sample: the media loops encode every frame
+// of every call, and the segment search costs more than the 64 KiB.
+using EncodeTable = std::array<std::uint8_t, 65536>;
+
+template <std::uint8_t (*Encode)(std::int16_t)>
+const EncodeTable& encodeTable() {
+  static const EncodeTable table = [] {
+    EncodeTable t{};
+    for (int v = -32768; v <= 32767; ++v) {
+      t[static_cast<std::uint16_t>(v)] = Encode(static_cast<std::int16_t>(v));
+    }
+    return t;
+  }();
+  return table;
+}
+
+void encodeWith(const EncodeTable& t, std::span<const std::int16_t> in,
+                std::span<std::uint8_t> out) {
   assert(out.size() >= in.size());
-  for (size_t i = 0; i < in.size(); ++i) out[i] = linearToUlaw(in[i]);
+  for (size_t i = 0; i < in.size(); ++i) out[i] = t[static_cast<std::uint16_t>(in[i])];
+}
+
+}  // namespace
+
+void encodeUlaw(std::span<const std::int16_t> in, std::span<std::uint8_t> out) {
+  encodeWith(encodeTable<linearToUlaw>(), in, out);
 }
 
 void decodeUlaw(std::span<const std::uint8_t> in, std::span<std::int16_t> out) {
@@ -104,8 +129,7 @@ void decodeUlaw(std::span<const std::uint8_t> in, std::span<std::int16_t> out) {
 }
 
 void encodeAlaw(std::span<const std::int16_t> in, std::span<std::uint8_t> out) {
-  assert(out.size() >= in.size());
-  for (size_t i = 0; i < in.size(); ++i) out[i] = linearToAlaw(in[i]);
+  encodeWith(encodeTable<linearToAlaw>(), in, out);
 }
 
 void decodeAlaw(std::span<const std::uint8_t> in, std::span<std::int16_t> out) {

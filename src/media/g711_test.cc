@@ -23,6 +23,18 @@ TEST(G711, EveryCodeSurvivesDecodeThenEncode) {
   }
 }
 
+TEST(G711, FrameEncodersAgreeWithTheSampleFunctionsForEveryValue) {
+  std::vector<std::int16_t> all;
+  for (int v = -32768; v <= 32767; ++v) all.push_back(static_cast<std::int16_t>(v));
+  std::vector<std::uint8_t> ulaw(all.size()), alaw(all.size());
+  encodeUlaw(all, ulaw);
+  encodeAlaw(all, alaw);
+  for (size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(ulaw[i], linearToUlaw(all[i])) << all[i];
+    ASSERT_EQ(alaw[i], linearToAlaw(all[i])) << all[i];
+  }
+}
+
 TEST(G711, ExtremesClipInsteadOfWrapping) {
   EXPECT_GT(ulawToLinear(linearToUlaw(32767)), 30000);
   EXPECT_LT(ulawToLinear(linearToUlaw(-32768)), -30000);

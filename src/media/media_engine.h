@@ -61,6 +61,7 @@ struct MediaConfig {
   std::uint16_t port_max = 29999;
   int loops = 0;  // 0: one per core
   int rtp_timeout_s = 60;
+  int realtime_priority = 0;  // SCHED_FIFO priority of the loop threads; 0: none
   std::string cname = "ting";
 };
 

@@ -1,10 +1,15 @@
 #include "media/media_loop.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <random>
 
 #include "media/g711.h"
@@ -27,6 +32,27 @@ const std::vector<double>& sendIntervalBuckets() {
                                         0.060,  0.100, 0.250};
   return b;
 }
+// Real-time scheduling for the calling (media) thread: with the host busy, a
+// normal thread can wait several milliseconds for a core and every call on
+// the loop then sends late. Only these threads get it, and each one sleeps
+// most of every 20 ms, so the rest of Ting (and the host) still runs.
+void raisePriority(int priority) {
+  if (priority <= 0) return;
+  sched_param param{};
+  param.sched_priority = priority;
+  int rc = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &param);
+  if (rc != 0) {
+    static std::atomic<bool> warned{false};
+    if (!warned.exchange(true)) {
+      spdlog::warn(
+          "media: cannot use real-time priority {} ({}); media threads run as ordinary "
+          "threads, so RTP pacing may suffer on a busy host (grant CAP_SYS_NICE, or set "
+          "media.realtime_priority = 0)",
+          priority, std::strerror(rc));
+    }
+  }
+}
+
 const std::vector<double>& tickBuckets() {
   static const std::vector<double> b = {0.0001, 0.00025, 0.0005, 0.001, 0.002,
                                         0.004,  0.008,   0.012,  0.016, 0.020, 0.050};
@@ -84,6 +110,11 @@ MediaLoop::MediaLoop(int index, MediaEngine& engine, RecordingWriter& writer,
     tick_duration_ = &metrics->histogram(
         "ting_media_tick_seconds", "Time one media loop took to serve all its calls for a 20 ms tick.",
         labels, tickBuckets());
+    tick_lateness_ = &metrics->histogram(
+        "ting_media_tick_lateness_seconds",
+        "How late a media loop's 20 ms tick started: time the host kept the loop waiting for a "
+        "core.",
+        labels, tickBuckets());
     packets_sent_ = &metrics->counter("ting_rtp_packets_sent_total", "RTP packets sent.", labels);
     packets_received_ =
         &metrics->counter("ting_rtp_packets_received_total", "RTP packets received.", labels);
@@ -97,7 +128,10 @@ MediaLoop::MediaLoop(int index, MediaEngine& engine, RecordingWriter& writer,
 MediaLoop::~MediaLoop() { stop(); }
 
 void MediaLoop::start() {
-  loop_.post([this] { loop_.setPeriodic(std::chrono::milliseconds(kFrameMs), [this] { tick(); }); });
+  loop_.post([this] {
+    raisePriority(engine_.config_.realtime_priority);
+    loop_.setPeriodic(std::chrono::milliseconds(kFrameMs), [this] { tick(); });
+  });
   loop_.start();
 }
 
@@ -329,6 +363,13 @@ void MediaLoop::receiveRtcp(Session& s) {
 
 void MediaLoop::tick() {
   const auto start = SteadyClock::now();
+  if (next_due_ == SteadyClock::time_point{}) next_due_ = start;
+  if (tick_lateness_) {
+    tick_lateness_->observe(
+        std::chrono::duration<double>(std::max(start - next_due_, SteadyClock::duration{})).count());
+  }
+  constexpr auto kFrame = std::chrono::milliseconds(kFrameMs);
+  while (next_due_ <= start) next_due_ += kFrame;  // past any ticks the host made us miss
   // First what everyone received this tick, so a bridge sends each leg the
   // other's audio of the same frame.
   for (auto& [id, s] : sessions_) {
@@ -431,9 +472,14 @@ void MediaLoop::sendRtcp(Session& s) {
 
 void MediaLoop::record(Session& s) {
   if (s.record_file != 0) {
-    for (size_t i = 0; i < kFrameSamples; ++i) {
-      s.record_buf.push_back(s.record_paused ? 0 : s.rx_frame[i]);
-      s.record_buf.push_back(s.record_paused ? 0 : s.tx_frame[i]);
+    const size_t at = s.record_buf.size();
+    s.record_buf.resize(at + 2 * kFrameSamples);  // zeros: what a paused recording keeps
+    if (!s.record_paused) {
+      std::int16_t* out = s.record_buf.data() + at;
+      for (size_t i = 0; i < kFrameSamples; ++i) {
+        out[2 * i] = s.rx_frame[i];
+        out[2 * i + 1] = s.tx_frame[i];
+      }
     }
     ++s.record_frames;
     if (s.record_buf.size() >= kRecordBlock) {

@@ -129,6 +129,9 @@ class MediaLoop {
 
   Histogram* send_interval_ = nullptr;
   Histogram* tick_duration_ = nullptr;
+  Histogram* tick_lateness_ = nullptr;
+  // When the current tick was due: ticks keep the phase of the first one.
+  std::chrono::steady_clock::time_point next_due_{};
   Counter* packets_sent_ = nullptr;
   Counter* packets_received_ = nullptr;
   Counter* packets_invalid_ = nullptr;

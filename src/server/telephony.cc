@@ -231,6 +231,7 @@ Status Telephony::start() {
   mc.port_max = static_cast<std::uint16_t>(config_.rtp_port_max);
   mc.loops = config_.media_loops;
   mc.rtp_timeout_s = config_.rtp_timeout;
+  mc.realtime_priority = config_.media_realtime_priority;
   media_ = std::make_unique<media::MediaEngine>(mc, calls_.get(), &metrics_);
   sip::SipConfig sc;
   sc.listen_host = host;
