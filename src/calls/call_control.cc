@@ -94,6 +94,7 @@ struct CallControl::Call {
   std::unique_ptr<ivr::Session> ivr;
   EventLoop::TimerId timer = 0;
   std::string recording_path;  // relative to the data dir
+  std::string answer_sdp;      // until the call is answered
   int messages = 0;
   std::map<std::uint64_t, std::string> message_paths;  // record id → relative path
   bool held = false;
@@ -284,10 +285,7 @@ void CallControl::incoming(sip::IncomingCall in) {
   media_->setRemote(c.media, *remote);
 
   sip::LocalMedia local{sip_->advertisedHost(), c.media_port, c.sdp_session, c.sdp_version};
-  sip_->answer(c.leg, sip::writeSdp(local, &*answer));
-  c.answered_at = now;
-  c.state = "ivr";
-  media_->startRecording(c.media, config_.data_dir / c.recording_path);
+  c.answer_sdp = sip::writeSdp(local, &*answer);
 
   CallRecord record;
   record.ref = c.ref;
@@ -302,20 +300,40 @@ void CallControl::incoming(sip::IncomingCall in) {
   record.arrived_at = now;
   record.recording_path = c.recording_path;
   records_.created(std::move(record));
-  records_.answered(c.tenant_id, c.ref, now);
 
   by_leg_[c.leg] = c.ref;
   by_media_[c.media] = c.ref;
   ++per_tenant_[c.tenant_id];
   active_count_.store(calls_.size() + 1);
-  if (calls_started_) calls_started_->inc();
   boost::json::object data{{"call_id", c.ref},     {"from", c.from_number},
                            {"to", c.to_number},    {"did", c.did},
                            {"flow_id", c.flow.flow_id}, {"flow_version", c.flow.version}};
   publish(c, "call.started", boost::json::serialize(data));
-
-  c.ivr = std::make_unique<ivr::Session>(c.flow.flow, ivr::CallInfo{c.ref, c.from_number, c.did});
   calls_.emplace(c.ref, std::move(call));
+  snapshot(c);
+  if (config_.answer_delay_ms <= 0) return answerCall(c);
+  // Ring first: the caller hears ringback from their own network, and may
+  // still give up (CANCEL) before Ting answers.
+  sip_->ringing(c.leg);
+  const std::string ref = c.ref;
+  c.timer = loop_.addTimerAfter(std::chrono::milliseconds(config_.answer_delay_ms), [this, ref] {
+    auto it = calls_.find(ref);
+    if (it == calls_.end() || it->second->ended) return;
+    it->second->timer = 0;
+    answerCall(*it->second);
+  });
+}
+
+void CallControl::answerCall(Call& c) {
+  const UnixMillis now = clock_.nowMillis();
+  sip_->answer(c.leg, std::move(c.answer_sdp));
+  c.answer_sdp.clear();
+  c.answered_at = now;
+  c.state = "ivr";
+  media_->startRecording(c.media, config_.data_dir / c.recording_path);
+  records_.answered(c.tenant_id, c.ref, now);
+  if (calls_started_) calls_started_->inc();
+  c.ivr = std::make_unique<ivr::Session>(c.flow.flow, ivr::CallInfo{c.ref, c.from_number, c.did});
   snapshot(c);
   run(c, c.ivr->start(now));
 }

@@ -47,6 +47,7 @@ struct CallControlConfig {
   int max_calls = 1000;  // server-wide concurrent calls; more get 503
   std::filesystem::path data_dir;  // recordings under data_dir/recordings
   int transfer_ring_s = 30;        // how long a transferred call rings a phone
+  int answer_delay_ms = 0;         // ring (180) this long before answering; 0: answer at once
 };
 
 // A call in progress, as the API lists it.
@@ -96,6 +97,7 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
 
  private:
   void incoming(sip::IncomingCall in);
+  void answerCall(Call& call);
   void reinvite(sip::LegId leg, const std::string& sdp);
   void outgoingAnswer(sip::LegId leg, int status, const std::string& sdp);
   void terminated(sip::LegId leg, bool by_remote, const std::string& cause);

@@ -104,6 +104,10 @@ std::vector<ConfigKey> buildKeys() {
   keys.push_back(num("sip.drain", "TING_SIP_DRAIN",
                      "Seconds calls in progress may go on after SIGTERM (new calls get 503).",
                      &Config::sip_drain, 0, 86400));
+  keys.push_back(num("sip.answer_delay", "TING_SIP_ANSWER_DELAY",
+                     "Milliseconds Ting rings (180) before answering an incoming call; 0 answers "
+                     "at once. Callers who hang up meanwhile are recorded as cancelled.",
+                     &Config::sip_answer_delay, 0, 10000));
   keys.push_back(num("sip.auth_max_failures", "TING_SIP_AUTH_MAX_FAILURES",
                      "Failed SIP authentications from one address within a minute that block it.",
                      &Config::sip_auth_max_failures, 1, 10000));

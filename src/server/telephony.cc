@@ -223,6 +223,7 @@ Status Telephony::start() {
   calls::CallControlConfig cc;
   cc.max_calls = config_.sip_max_calls;
   cc.data_dir = data;
+  cc.answer_delay_ms = config_.sip_answer_delay;
   calls_ = std::make_unique<calls::CallControl>(cc, directory_, flows_, *prompt_source_, *records_,
                                                 bus_, SystemClock::instance(), &metrics_);
   media::MediaConfig mc;

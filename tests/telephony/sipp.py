@@ -30,9 +30,11 @@ def sdp(payloads="8 0 101", rtpmaps=DEFAULT_RTPMAPS, direction="sendrecv"):
     return SDP.format(payloads=payloads, rtpmaps=rtpmaps, direction=direction)
 
 
-def request(method, cseq, user="[service]", body=None, in_dialog=True, retrans=True):
+def request(method, cseq, user="[service]", body=None, in_dialog=True, retrans=True,
+            branch="[branch]"):
     """One <send> of a request from the caller: in-dialog requests carry
-    Ting's To tag; a body is sent as SDP."""
+    Ting's To tag; a body is sent as SDP. CANCEL, and the ACK of a failure,
+    reuse the INVITE's branch: `[branch-N]`, N scenario messages back."""
     to_tag = "[peer_tag_param]" if in_dialog else ""
     length = "[len]" if body is not None else "0"
     ctype = "      Content-Type: application/sdp\n" if body is not None else ""
@@ -40,7 +42,7 @@ def request(method, cseq, user="[service]", body=None, in_dialog=True, retrans=T
     return f"""  <send{attr}>
     <![CDATA[
       {method} sip:{user}@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch={branch}
       From: "Caller" <sip:13800138000@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       To: <sip:{user}@[remote_ip]:[remote_port]>{to_tag}
       Call-ID: [call_id]
@@ -138,6 +140,21 @@ def rejected_call(number, status, offer=None, header_regexp=None):
         '  <recv response="180" optional="true"/>',
         f'  <recv response="{status}">{check}</recv>',
         ack(),
+        '</scenario>'])
+
+
+def cancelled_call(number):
+    """INVITE, wait for 180, CANCEL: Ting answers the CANCEL 200 and the
+    INVITE 487, which the caller ACKs."""
+    return "\n".join([
+        '<?xml version="1.0" encoding="ISO-8859-1" ?>', '<scenario name="ting-cancel">',
+        invite(number, sdp()),                                   # message 0
+        '  <recv response="100" optional="true"/>',              # 1
+        '  <recv response="180"/>',                              # 2
+        request("CANCEL", 1, number, in_dialog=False, branch="[branch-3]"),  # 3
+        '  <recv response="200"/>',                              # 4
+        '  <recv response="487"/>',                              # 5
+        request("ACK", 1, number, retrans=False, branch="[branch-6]"),  # 6
         '</scenario>'])
 
 

@@ -149,6 +149,18 @@ def test_hold_and_resume_by_reinvite(pbx):
     assert "reinvite sendrecv answered sendrecv" in r.log
 
 
+def test_cancel_before_answer_is_recorded_as_cancelled(server_factory):
+    srv = server_factory(env={"TING_SIP_ANSWER_DELAY": "5000"}, name="ring")
+    r = sipp.run(sipp.cancelled_call("4000"), srv.sip_port)
+    assert r.code == 0, r
+    call = latest_call(srv, admin(srv))
+    assert call["end_cause"] == "caller_cancel"
+    assert call["hangup_by"] == "caller"
+    assert call["answered_at"] is None
+    detail = T.expect(srv.api("GET", f"/api/v1/calls/{call['id']}", token=admin(srv)), 200)
+    assert detail["ivr_path"] == []
+
+
 def test_over_capacity_gets_503_with_retry_after(server_factory):
     srv = server_factory(env={"TING_SIP_MAX_CALLS": "1"}, name="cap")
     import threading
