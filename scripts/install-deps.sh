@@ -11,9 +11,9 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libargon2-dev libsodium-dev
   libspdlog-dev libfmt-dev libtomlplusplus-dev
-  # telephony: SIP, DTMF/tones, TTS, audio files and resampling
+  # telephony: SIP, DTMF/tones, TTS, audio files and resampling, IVR HTTP lookups
   libsofia-sip-ua-dev libspandsp-dev libespeak-ng-dev espeak-ng
-  libsndfile1-dev libspeexdsp-dev
+  libsndfile1-dev libspeexdsp-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql sqlite3 wrk python3 python3-pytest python3-websocket

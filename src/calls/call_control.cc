@@ -18,6 +18,7 @@ namespace ting::calls {
 namespace {
 
 constexpr std::uint64_t kBeepPlayId = ~std::uint64_t{0};
+constexpr size_t kMaxLookupAnswer = 1 << 20;  // docs/ivr.md: at most 1 MiB
 constexpr std::uint64_t kRingbackPlayId = kBeepPlayId - 1;
 
 // 1 kHz for 400 ms before a voicemail.
@@ -118,7 +119,8 @@ CallControl::CallControl(CallControlConfig config, sip::SipDirectory& directory,
       records_(records),
       bus_(bus),
       clock_(clock),
-      loop_("calls") {
+      loop_("calls"),
+      http_(metrics) {
   if (metrics != nullptr) {
     calls_started_ = &metrics->counter("ting_calls_total", "Calls answered.", "");
     calls_rejected_ =
@@ -359,14 +361,16 @@ void CallControl::run(Call& call, ivr::Actions actions) {
     } else if (std::get_if<ivr::StopRecord>(&action)) {
       media_->stopCapture(call.media);
     } else if (auto* h = std::get_if<ivr::HttpLookup>(&action)) {
-      // Outgoing HTTP is not wired in yet: the flow takes its on_error branch.
-      std::uint64_t id = h->id;
-      loop_.post([this, ref, id] {
-        auto it = calls_.find(ref);
-        if (it == calls_.end() || !it->second->ivr) return;
-        Result<std::string> err = unavailable("HTTP lookups are not available on this server");
-        run(*it->second, it->second->ivr->onLookupDone(id, err, clock_.nowMillis()));
-      });
+      // On the fetch thread; the answer comes back to this loop. The IVR
+      // ignores an answer to a lookup it no longer waits for.
+      const std::uint64_t id = h->id;
+      http_.fetch({h->url, h->timeout_ms, kMaxLookupAnswer, [this, ref, id](Result<std::string> r) {
+                     loop_.post([this, ref, id, r = std::move(r)] {
+                       auto it = calls_.find(ref);
+                       if (it == calls_.end() || it->second->ended || !it->second->ivr) return;
+                       run(*it->second, it->second->ivr->onLookupDone(id, r, clock_.nowMillis()));
+                     });
+                   }});
     } else if (auto* t = std::get_if<ivr::Transfer>(&action)) {
       transfer(call, *t);
     } else if (auto* cb = std::get_if<ivr::CallbackRequest>(&action)) {

@@ -19,6 +19,7 @@
 
 #include "calls/call_records.h"
 #include "calls/flow_registry.h"
+#include "calls/http_fetch.h"
 #include "common/clock.h"
 #include "common/event_bus.h"
 #include "common/event_loop.h"
@@ -128,6 +129,7 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   sip::SipStack* sip_ = nullptr;
   media::MediaEngine* media_ = nullptr;
   EventLoop loop_;
+  HttpFetcher http_;  // IVR lookups; destroyed before the loop it posts to
 
   // Loop thread only.
   std::unordered_map<std::string, std::unique_ptr<Call>> calls_;
