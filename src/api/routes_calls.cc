@@ -201,7 +201,10 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
        [&ctx](Call& call) -> Result<Response> {
          const std::string ref = call.path_params.at(0);
          TING_ASSIGN_OR_RETURN(auto row, findCall(ctx, call.principal->tenant_id, ref));
-         if (row.isNull(13) || !row.isNull(18)) return notFound("this call has no recording");
+         if (row.isNull(13)) return notFound("this call has no recording");
+         if (!row.isNull(18)) {
+           return notFound("the recording was deleted at the end of the tenant's retention period");
+         }
          const std::filesystem::path path = std::filesystem::path(ctx.data_dir) / row.text(13);
          std::error_code ec;
          const std::uint64_t size = std::filesystem::file_size(path, ec);

@@ -104,6 +104,7 @@ struct CallControl::Call {
   media::SessionId agent_media = 0;
   std::uint16_t agent_port = 0;
   std::string transfer_target;
+  std::string transfer_kind;  // "extension" or "number"
   EventLoop::TimerId transfer_timer = 0;
   bool bridged = false;
   bool ended = false;
@@ -441,20 +442,43 @@ void CallControl::play(Call& call, const ivr::Play& p) {
 
 void CallControl::transfer(Call& call, const ivr::Transfer& t) {
   if (!t.queue.empty()) return transferFailed(call, "queues arrive with the ACD");
-  auto reg = sip_->findRegistration(call.tenant_id, t.extension);
-  if (!reg) return transferFailed(call, "extension " + t.extension + " is not registered");
+  // Where the new leg goes, and who it says is calling.
+  std::string target_uri, from, target_key = "extension", target = t.extension;
+  std::optional<sip::TrunkCredentials> credentials;
+  if (!t.number.empty()) {
+    auto trunk = directory_.outboundTrunk(call.tenant_id, t.trunk);
+    if (!trunk) {
+      return transferFailed(call, t.trunk.empty() ? "the tenant has no outbound trunk"
+                                                  : "no outbound trunk '" + t.trunk + "'");
+    }
+    target_key = "number";
+    target = t.number;
+    target_uri = sip::dialUri(trunk->uri, t.number);
+    std::string shown = trunk->caller_id.empty() ? trunk->username : trunk->caller_id;
+    if (t.present_caller && !call.from_number.empty()) shown = call.from_number;
+    from = "<" + sip::dialUri(trunk->uri, shown.empty() ? "anonymous" : shown) + ">";
+    if (!trunk->username.empty()) {
+      credentials = sip::TrunkCredentials{trunk->username, trunk->password};
+    }
+  } else {
+    auto reg = sip_->findRegistration(call.tenant_id, t.extension);
+    if (!reg) return transferFailed(call, "extension " + t.extension + " is not registered");
+    target_uri = reg->contact;
+    auto tenant = directory_.tenantById(call.tenant_id);
+    from = "<sip:" + (call.from_number.empty() ? "anonymous" : call.from_number) + "@" +
+           (tenant ? tenant->realm : sip_->advertisedHost()) + ">";
+  }
   auto allocated = media_->allocateNear(call.media);
   if (!allocated) return transferFailed(call, "no media ports");
   call.agent_media = allocated->id;
   call.agent_port = allocated->port;
-  call.transfer_target = t.extension;
+  call.transfer_target = target;
+  call.transfer_kind = target_key;
   call.state = "transferring";
   by_media_[call.agent_media] = call.ref;
   sip::LocalMedia local{sip_->advertisedHost(), call.agent_port, call.sdp_session + 1, 0};
-  auto tenant = directory_.tenantById(call.tenant_id);
-  std::string from = "<sip:" + (call.from_number.empty() ? "anonymous" : call.from_number) + "@" +
-                     (tenant ? tenant->realm : sip_->advertisedHost()) + ">";
-  call.agent_leg = sip_->invite(reg->contact, from, sip::writeSdp(local, nullptr));
+  call.agent_leg =
+      sip_->invite(target_uri, from, sip::writeSdp(local, nullptr), std::move(credentials));
   by_leg_[call.agent_leg] = call.ref;
   media_->playTone(call.media, kRingbackPlayId, ringback());
   const std::string ref = call.ref;
@@ -466,7 +490,7 @@ void CallControl::transfer(Call& call, const ivr::Transfer& t) {
         it->second->transfer_timer = 0;
         sip_->hangup(leg);  // CANCEL; onTerminated reports the failure
       });
-  boost::json::object data{{"call_id", call.ref}, {"extension", t.extension}};
+  boost::json::object data{{"call_id", call.ref}, {target_key, target}};
   publish(call, "call.transferring", boost::json::serialize(data));
   snapshot(call);
 }
@@ -512,7 +536,7 @@ void CallControl::outgoingAnswer(sip::LegId leg, int status, const std::string& 
   call->state = "bridged";
   if (call->timer != 0) loop_.cancel(call->timer);
   call->timer = 0;
-  boost::json::object data{{"call_id", call->ref}, {"extension", call->transfer_target}};
+  boost::json::object data{{"call_id", call->ref}, {call->transfer_kind, call->transfer_target}};
   publish(*call, "call.bridged", boost::json::serialize(data));
   snapshot(*call);
 }

@@ -77,4 +77,105 @@ void CallRecords::callbackRequested(std::int64_t tenant_id, std::string ref, std
   });
 }
 
+namespace {
+
+// Removes a file under the data directory; a file already gone is fine.
+bool removeRecording(const std::filesystem::path& data_dir, const std::string& relative) {
+  std::error_code ec;
+  std::filesystem::remove(data_dir / relative, ec);
+  if (ec) {
+    spdlog::error("retention: cannot delete {}: {}", relative, ec.message());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<int> CallRecords::sweepRecordings(const std::filesystem::path& data_dir, UnixMillis now) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> tenants;  // id, days
+  TING_RETURN_IF_ERROR(store_.read([&](store::Session& s) -> Status {
+    TING_ASSIGN_OR_RETURN(auto rows, s.query("SELECT id, recording_retention_days FROM tenants "
+                                             "WHERE recording_retention_days > 0",
+                                             {}));
+    for (const auto& r : rows) tenants.emplace_back(r.integer(0), r.integer(1));
+    return Status::ok();
+  }));
+  constexpr int kBatch = 200;
+  int deleted = 0;
+  for (const auto& tenant : tenants) {
+    const std::int64_t tenant_id = tenant.first, days = tenant.second;
+    const UnixMillis cutoff = now - days * 86'400'000;
+    for (;;) {
+      struct Expired {
+        std::int64_t id;
+        std::string ref, path;
+        std::vector<std::pair<std::int64_t, std::string>> messages;
+      };
+      std::vector<Expired> batch;
+      TING_RETURN_IF_ERROR(store_.read([&](store::Session& s) -> Status {
+        TING_ASSIGN_OR_RETURN(
+            auto rows,
+            s.query("SELECT id, call_ref, recording_path FROM calls WHERE tenant_id = ? AND "
+                    "recording_path IS NOT NULL AND recording_deleted_at IS NULL AND ended_at "
+                    "IS NOT NULL AND ended_at < ? ORDER BY id LIMIT ?",
+                    {tenant_id, cutoff, std::int64_t{kBatch}}));
+        for (const auto& r : rows) {
+          Expired e{r.integer(0), r.text(1), r.text(2), {}};
+          TING_ASSIGN_OR_RETURN(auto msgs,
+                                s.query("SELECT id, recording_path FROM callback_requests WHERE "
+                                        "tenant_id = ? AND call_ref = ? AND recording_path IS "
+                                        "NOT NULL",
+                                        {tenant_id, e.ref}));
+          for (const auto& m : msgs) e.messages.emplace_back(m.integer(0), m.text(1));
+          batch.push_back(std::move(e));
+        }
+        return Status::ok();
+      }));
+      if (batch.empty()) break;
+      int done_in_batch = 0;
+      for (auto& e : batch) {
+        bool ok = removeRecording(data_dir, e.path);
+        for (const auto& [id, path] : e.messages) ok = removeRecording(data_dir, path) && ok;
+        if (!ok) continue;  // retried at the next sweep
+        store::Actor actor{tenant_id, 0, "retention", ""};
+        TING_RETURN_IF_ERROR(store_.write(actor, [&](store::Tx& tx) -> Status {
+          TING_RETURN_IF_ERROR(tx.session().exec(
+              "UPDATE calls SET recording_deleted_at = ? WHERE tenant_id = ? AND id = ?",
+              {now, tenant_id, e.id}));
+          TING_RETURN_IF_ERROR(tx.session().exec(
+              "UPDATE callback_requests SET recording_path = NULL, updated_at = ? WHERE "
+              "tenant_id = ? AND call_ref = ?",
+              {now, tenant_id, e.ref}));
+          return tx.audit({"call", e.ref, "delete_recording", "",
+                           "{\"reason\":\"retention\",\"days\":" + std::to_string(days) + "}",
+                           0});
+        }));
+        ++deleted;
+        ++done_in_batch;
+      }
+      if (done_in_batch == 0 || static_cast<int>(batch.size()) < kBatch) break;
+    }
+  }
+  if (deleted > 0) spdlog::info("retention: deleted the recordings of {} calls", deleted);
+  return deleted;
+}
+
+void CallRecords::startRetention(std::filesystem::path data_dir, const Clock& clock,
+                                 std::chrono::milliseconds period) {
+  scheduleSweep(std::move(data_dir), clock, std::chrono::milliseconds(0), period);
+}
+
+void CallRecords::scheduleSweep(std::filesystem::path data_dir, const Clock& clock,
+                                std::chrono::milliseconds delay,
+                                std::chrono::milliseconds period) {
+  loop_.post([this, data_dir = std::move(data_dir), &clock, delay, period] {
+    loop_.addTimerAfter(delay, [this, data_dir, &clock, period] {
+      auto r = sweepRecordings(data_dir, clock.nowMillis());
+      if (!r) spdlog::error("retention sweep failed: {}", r.status().message());
+      scheduleSweep(data_dir, clock, period, period);
+    });
+  });
+}
+
 }  // namespace ting::calls

@@ -3,7 +3,9 @@
 // a thread of its own, so call control never waits on the database. Writes
 // of one call are applied in the order they were made.
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "common/clock.h"
@@ -41,8 +43,20 @@ class CallRecords {
   void callbackRequested(std::int64_t tenant_id, std::string ref, std::string number,
                          std::string recording_path);
 
+  // Recording retention: for each tenant with a retention period
+  // (tenants.recording_retention_days > 0), deletes the recordings and left
+  // messages of calls that ended longer ago than that, marks the calls
+  // (recording_deleted_at) and audits each deletion. Returns how many calls
+  // lost their recordings. Runs on the calling thread.
+  Result<int> sweepRecordings(const std::filesystem::path& data_dir, UnixMillis now);
+  // Sweeps on this object's thread now and then every `period`.
+  void startRetention(std::filesystem::path data_dir, const Clock& clock,
+                      std::chrono::milliseconds period);
+
  private:
   void write(std::int64_t tenant_id, std::function<Status(store::Tx&)> fn);
+  void scheduleSweep(std::filesystem::path data_dir, const Clock& clock,
+                     std::chrono::milliseconds delay, std::chrono::milliseconds period);
   store::Store& store_;
   EventLoop loop_;
 };

@@ -54,11 +54,15 @@ struct HttpLookup {
   int timeout_ms = 0;
 };
 
-// Hand the call to an extension or an ACD queue (exactly one is set). The
+// Hand the call to an extension, an ACD queue or an outside number (exactly
+// one is set). The
 // call leaves the IVR; if the transfer fails, call onTransferFailed().
 struct Transfer {
   std::string extension;
   std::string queue;
+  std::string number;     // an outside number, through `trunk` (empty: the first)
+  std::string trunk;
+  bool present_caller = false;  // show the caller's number instead of the trunk's
 };
 
 // The caller left a voicemail: create a callback request for it.

@@ -124,8 +124,11 @@ struct VoicemailNode {
 };
 
 struct TransferNode {
-  std::string extension;  // exactly one of extension and queue
+  std::string extension;  // exactly one of extension, queue and number
   std::string queue;
+  std::string number;     // an outside number, dialled through a trunk
+  std::string trunk;      // which outbound trunk; empty: the tenant's first
+  std::string caller_id;  // "trunk" (the trunk's number, default) or "caller"
   std::string fallback;  // when the transfer fails; empty: hang up
 };
 

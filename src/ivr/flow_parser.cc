@@ -277,6 +277,9 @@ class FlowReader {
         TransferNode n;
         if (auto v = r.string("extension", 64)) n.extension = *v;
         if (auto v = r.string("queue", 64)) n.queue = *v;
+        if (auto v = r.string("number", 64)) n.number = *v;
+        if (auto v = r.string("trunk", 64)) n.trunk = *v;
+        if (auto v = r.string("caller_id", 16)) n.caller_id = *v;
         targetField(r, "fallback", n.fallback);
         node.body = std::move(n);
         break;

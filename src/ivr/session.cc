@@ -137,7 +137,7 @@ std::optional<std::string> Session::begin(const Node& node, UnixMillis now, Acti
       const auto& n = std::get<TransferNode>(node.body);
       if (PathStep* s = step()) s->outcome = "transfer";
       phase_ = Phase::kTransferred;
-      out.push_back(Transfer{n.extension, n.queue});
+      out.push_back(Transfer{n.extension, n.queue, n.number, n.trunk, n.caller_id == "caller"});
       return std::nullopt;
     }
     case NodeType::kHangup: {

@@ -35,6 +35,15 @@ void toMenu(Call& call) {
   EXPECT_EQ(call.playDone(), "");
 }
 
+TEST(Session, ATransferToAnOutsideNumberCarriesTrunkAndCallerId) {
+  Call call(compiled(R"({"start": "m", "nodes": {
+      "m": {"type": "menu", "prompt": "menu", "choices": {"1": "out", "2": "plain"}},
+      "out": {"type": "transfer", "number": "+8613800138000", "trunk": "main", "caller_id": "caller"},
+      "plain": {"type": "transfer", "number": "95588"}}})"));
+  EXPECT_EQ(call.start(), "enter(m) play#1~(menu)");
+  EXPECT_EQ(call.digits("1"), "stop#1 enter(out) transfer(number=+8613800138000 trunk=main caller)");
+}
+
 TEST(Session, DigitsLeadToATransfer) {
   Call call(compiled(kHotline));
   EXPECT_EQ(call.start(), "enter(welcome) play#1(hi 13800138000)");

@@ -33,6 +33,10 @@ inline std::string describe(const Action& action) {
              std::to_string(a.timeout_ms) + "ms)";
     }
     std::string operator()(const Transfer& a) {
+      if (!a.number.empty()) {
+        return "transfer(number=" + a.number + (a.trunk.empty() ? "" : " trunk=" + a.trunk) +
+               (a.present_caller ? " caller" : "") + ")";
+      }
       return a.queue.empty() ? "transfer(ext=" + a.extension + ")"
                              : "transfer(queue=" + a.queue + ")";
     }

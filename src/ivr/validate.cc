@@ -43,6 +43,12 @@ bool isExtension(std::string_view s) {
   });
 }
 
+bool isPhoneNumber(std::string_view s) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  return !s.empty() && s.size() <= 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // RFC 6901: "" or "/" segments, '~' only as ~0 or ~1.
 bool isJsonPointer(std::string_view p) {
   if (!p.empty() && p[0] != '/') return false;
@@ -298,8 +304,17 @@ class Validator {
   }
 
   void check(const Node& node, const TransferNode& n) {
-    if (n.extension.empty() == n.queue.empty()) {
-      add(node, "", "a transfer needs exactly one of extension and queue");
+    if (int(!n.extension.empty()) + int(!n.queue.empty()) + int(!n.number.empty()) != 1) {
+      add(node, "", "a transfer needs exactly one of extension, queue and number");
+    }
+    if (!n.number.empty() && !isPhoneNumber(n.number)) {
+      add(node, "number", "'" + printable(n.number) + "' is not a phone number (digits, a leading +)");
+    }
+    if (!n.trunk.empty() && n.number.empty()) {
+      add(node, "trunk", "a trunk only applies to a transfer to a number");
+    }
+    if (!n.caller_id.empty() && n.caller_id != "trunk" && n.caller_id != "caller") {
+      add(node, "caller_id", "caller_id is \"trunk\" or \"caller\"");
     }
     if (!n.extension.empty() && !isExtension(n.extension)) {
       add(node, "extension", "'" + printable(n.extension) + "' is not an extension");

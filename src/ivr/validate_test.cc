@@ -181,6 +181,20 @@ TEST(Validate, MenuKeysTimeoutsAndDigits) {
   EXPECT_EQ(messageAt(json, "nodes.c.variable"), "'caller' is built in and cannot be set");
 }
 
+TEST(Validate, TransfersToOutsideNumbers) {
+  auto json = R"({"start": "a", "nodes": {
+      "a": {"type": "menu", "prompt": "x", "choices": {"1": "ok", "2": "letters", "3": "both", "4": "trunk_only", "5": "cid"}},
+      "ok": {"type": "transfer", "number": "+8613800138000", "trunk": "main", "caller_id": "caller"},
+      "letters": {"type": "transfer", "number": "95588-1"},
+      "both": {"type": "transfer", "number": "95588", "extension": "1001"},
+      "trunk_only": {"type": "transfer", "extension": "1001", "trunk": "main"},
+      "cid": {"type": "transfer", "number": "95588", "caller_id": "anonymous"}}})";
+  EXPECT_EQ(problems(json), (Strings{"letters|nodes.letters.number", "both|nodes.both",
+                                     "trunk_only|nodes.trunk_only.trunk", "cid|nodes.cid.caller_id"}));
+  EXPECT_EQ(messageAt(json, "nodes.both"),
+            "a transfer needs exactly one of extension, queue and number");
+}
+
 TEST(Validate, AllErrorsAtOnceWithParseErrorsFirst) {
   std::vector<FlowError> errors;
   auto flow = compileFlow(R"({"start": "m", "nodes": {

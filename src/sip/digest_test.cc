@@ -77,6 +77,26 @@ TEST(SipDirectory, FindsTenantsByDomainAndTrunksByMostSpecificNetwork) {
   EXPECT_FALSE(parseCidr("not-an-ip", net, prefix));
 }
 
+TEST(SipDirectory, OutboundTrunksPerTenantByNameOrFirst) {
+  SipDirectory dir;
+  DirectorySnapshot snap;
+  snap.outbound.push_back({7, 1, "backup", "sip:backup.example", "u", "p", ""});
+  snap.outbound.push_back({3, 1, "main", "sip:main.example:5080", "u", "p", "4000"});
+  snap.outbound.push_back({5, 2, "other", "sip:other.example", "u", "p", ""});
+  dir.replace(snap);
+  EXPECT_EQ(dir.outboundTrunk(1, "")->name, "main");  // the lowest id
+  EXPECT_EQ(dir.outboundTrunk(1, "backup")->uri, "sip:backup.example");
+  EXPECT_FALSE(dir.outboundTrunk(1, "other").has_value());  // another tenant's
+  EXPECT_FALSE(dir.outboundTrunk(3, "").has_value());
+}
+
+TEST(SipDirectory, DialUriPutsTheNumberBeforeTheTrunkHost) {
+  EXPECT_EQ(dialUri("sip:main.example:5080;transport=tcp", "95588"),
+            "sip:95588@main.example:5080;transport=tcp");
+  EXPECT_EQ(dialUri("sip:gw@10.0.0.1", "+8613800138000"), "sip:+8613800138000@10.0.0.1");
+  EXPECT_EQ(dialUri("sips:secure.example", "1"), "sips:1@secure.example");
+}
+
 TEST(AuthThrottle, BlocksASourceAfterRepeatedFailuresForAWhile) {
   AuthThrottle t(3, std::chrono::seconds(60), std::chrono::seconds(600));
   const std::uint32_t ip = 0x01020304;

@@ -21,7 +21,21 @@ struct SipDirectory::Index {
   std::unordered_map<std::string, std::int64_t> by_domain;
   std::map<std::pair<std::int64_t, std::string>, SipAccount> accounts;
   std::vector<Trunk> trunks;  // most specific first
+  std::vector<OutboundTrunk> outbound;  // by id
 };
+
+std::string dialUri(const std::string& uri, const std::string& number) {
+  std::string rest = uri;
+  std::string scheme = "sip:";
+  if (rest.rfind("sips:", 0) == 0) {
+    scheme = "sips:";
+    rest.erase(0, 5);
+  } else if (rest.rfind("sip:", 0) == 0) {
+    rest.erase(0, 4);
+  }
+  if (auto at = rest.find('@'); at != std::string::npos) rest.erase(0, at + 1);
+  return scheme + number + "@" + rest;
+}
 
 bool parseCidr(const std::string& text, std::uint32_t& network, int& prefix) {
   std::string addr = text;
@@ -53,6 +67,9 @@ void SipDirectory::replace(DirectorySnapshot snapshot) {
     index->accounts.emplace(std::make_pair(a.tenant_id, a.extension), std::move(a));
   }
   index->trunks = std::move(snapshot.trunks);
+  index->outbound = std::move(snapshot.outbound);
+  std::sort(index->outbound.begin(), index->outbound.end(),
+            [](const OutboundTrunk& a, const OutboundTrunk& b) { return a.id < b.id; });
   std::stable_sort(index->trunks.begin(), index->trunks.end(),
                    [](const Trunk& a, const Trunk& b) { return a.prefix > b.prefix; });
   std::lock_guard lock(mu_);
@@ -106,6 +123,20 @@ std::optional<Trunk> SipDirectory::trunkByAddress(std::uint32_t address) const {
   for (const Trunk& t : index->trunks) {
     std::uint32_t mask = t.prefix == 0 ? 0 : ~std::uint32_t{0} << (32 - t.prefix);
     if ((address & mask) == t.network) return t;
+  }
+  return std::nullopt;
+}
+
+std::optional<OutboundTrunk> SipDirectory::outboundTrunk(std::int64_t tenant_id,
+                                                       const std::string& name) const {
+  std::shared_ptr<const Index> index;
+  {
+    std::lock_guard lock(mu_);
+    index = index_;
+  }
+  if (!index) return std::nullopt;
+  for (const OutboundTrunk& t : index->outbound) {
+    if (t.tenant_id == tenant_id && (name.empty() || t.name == name)) return t;
   }
   return std::nullopt;
 }

@@ -40,11 +40,29 @@ struct Trunk {
   int prefix = 32;            // CIDR prefix length
 };
 
+// A provider Ting places calls through: numbers are dialled as
+// sip:<number>@<the host of uri>, with digest credentials when challenged.
+struct OutboundTrunk {
+  std::int64_t id = 0;
+  std::int64_t tenant_id = 0;
+  std::string name;
+  std::string uri;  // sip:host[:port][;params]
+  std::string username;
+  std::string password;   // decrypted; only in memory
+  std::string caller_id;  // the number called parties see; empty: the username
+};
+
 struct DirectorySnapshot {
   std::vector<SipTenant> tenants;
   std::vector<SipAccount> accounts;
   std::vector<Trunk> trunks;
+  std::vector<OutboundTrunk> outbound;
 };
+
+// The request URI for dialling `number` through a trunk whose URI is `uri`
+// ("sip:host:port;transport=tcp" → "sip:<number>@host:port;transport=tcp");
+// a user part in `uri` is replaced.
+std::string dialUri(const std::string& uri, const std::string& number);
 
 // Parses "a.b.c.d" or "a.b.c.d/n" into a trunk's network; false if invalid.
 bool parseCidr(const std::string& text, std::uint32_t& network, int& prefix);
@@ -58,6 +76,8 @@ class SipDirectory {
   std::optional<SipAccount> account(std::int64_t tenant_id, const std::string& extension) const;
   // The most specific trunk containing `address` (host byte order).
   std::optional<Trunk> trunkByAddress(std::uint32_t address) const;
+  // The tenant's outbound trunk by name; empty name: its first (lowest id).
+  std::optional<OutboundTrunk> outboundTrunk(std::int64_t tenant_id, const std::string& name) const;
 
  private:
   struct Index;

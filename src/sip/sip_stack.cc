@@ -52,6 +52,8 @@ struct SipStack::Impl {
     bool cancelled = false;
     int final_status = 0;
     bool reported = false;
+    std::optional<TrunkCredentials> credentials;  // outgoing through a trunk
+    int auth_attempts = 0;
   };
 
   SipStack& owner;
@@ -312,6 +314,11 @@ struct SipStack::Impl {
     LegId id = 0;
     Leg* leg = legOf(nh, &id);
     if (leg == nullptr || status < 200) return;
+    if ((status == 401 || status == 407) && leg->credentials && leg->auth_attempts < 2 &&
+        authenticate(nh, *leg, status == 401 ? sip->sip_www_authenticate
+                                             : sip->sip_proxy_authenticate)) {
+      return;  // the INVITE goes again with credentials; its answer comes here
+    }
     std::string sdp;
     if (status < 300 && sip != nullptr && sip->sip_payload != nullptr) {
       sdp.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
@@ -319,6 +326,20 @@ struct SipStack::Impl {
     if (status < 300) leg->answered = true;
     leg->final_status = status;
     listener->onOutgoingAnswer(id, status, std::move(sdp));
+  }
+
+  // Answers a digest challenge with the leg's credentials. The credentials
+  // go to sofia as "scheme:\"realm\":user:password" and are never logged.
+  bool authenticate(nua_handle_t* nh, Leg& leg, const msg_auth_t* challenge) {
+    if (challenge == nullptr || challenge->au_scheme == nullptr) return false;
+    const char* realm = msg_params_find(challenge->au_params, "realm=");
+    if (realm == nullptr) return false;
+    ++leg.auth_attempts;
+    std::string credentials = std::string(challenge->au_scheme) + ":" + realm + ":" +
+                              leg.credentials->username + ":" + leg.credentials->password;
+    nua_authenticate(nh, NUTAG_AUTH(credentials.c_str()), TAG_END());
+    std::fill(credentials.begin(), credentials.end(), '\0');
+    return true;
   }
 
   void onState(nua_handle_t* nh, int status, tagi_t tags[]) {
@@ -581,10 +602,12 @@ void SipStack::hangup(LegId leg) {
   });
 }
 
-LegId SipStack::invite(std::string target_uri, std::string from_uri, std::string sdp) {
+LegId SipStack::invite(std::string target_uri, std::string from_uri, std::string sdp,
+                       std::optional<TrunkCredentials> credentials) {
   LegId id = next_leg_.fetch_add(1);
   impl_->post([impl = impl_.get(), id, target_uri = std::move(target_uri),
-               from_uri = std::move(from_uri), sdp = std::move(sdp)] {
+               from_uri = std::move(from_uri), sdp = std::move(sdp),
+               credentials = std::move(credentials)] {
     nua_handle_t* nh = nua_handle(impl->nua, nullptr, NUTAG_URL(target_uri.c_str()),
                                   SIPTAG_TO_STR(target_uri.c_str()),
                                   SIPTAG_FROM_STR(from_uri.c_str()), TAG_END());
@@ -596,6 +619,7 @@ LegId SipStack::invite(std::string target_uri, std::string from_uri, std::string
     Impl::Leg leg;
     leg.nh = nh;
     leg.incoming = false;
+    leg.credentials = credentials;
     impl->legs[id] = leg;
     impl->by_handle[nh] = id;
     nua_invite(nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(sdp.c_str()),

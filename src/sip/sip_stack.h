@@ -69,6 +69,12 @@ struct Registration {
   std::int64_t expires_at_ms = 0;
 };
 
+// What Ting proves itself with to a provider's trunk.
+struct TrunkCredentials {
+  std::string username;
+  std::string password;
+};
+
 class SipListener {
  public:
   virtual ~SipListener() = default;
@@ -110,7 +116,10 @@ class SipStack {
   // BYE for an established call, CANCEL for one still ringing.
   void hangup(LegId leg);
   // An outgoing call to `target_uri`; the answer arrives in onOutgoingAnswer.
-  LegId invite(std::string target_uri, std::string from_uri, std::string sdp);
+  // With credentials, a 401/407 challenge is answered once (per challenge
+  // round, at most twice) with digest authentication.
+  LegId invite(std::string target_uri, std::string from_uri, std::string sdp,
+               std::optional<TrunkCredentials> credentials = std::nullopt);
 
   // The registrar's bindings (thread-safe snapshot of unexpired ones).
   std::vector<Registration> registrations(std::int64_t tenant_id) const;

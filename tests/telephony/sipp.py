@@ -158,6 +158,56 @@ def cancelled_call(number):
         '</scenario>'])
 
 
+def provider(username, password, realm="provider.test", from_regexp=None):
+    """A provider's SIP trunk (SIPp as UAS): challenges the INVITE with 407,
+    fails (403) unless the retry proves `username`/`password`, answers, and
+    waits for Ting's BYE. `from_regexp` must match the authenticated INVITE."""
+    check = ""
+    if from_regexp:
+        check = (f'<ereg regexp="{from_regexp}" search_in="hdr" header="From:" check_it="true" '
+                 f'assign_to="from_ok"/><log message="from matched [$from_ok]"/>')
+    tag = "[pid]SIPpTag01[call_number]"
+
+    def response(status, reason, extra="", body=None, to_tag=True):
+        ctype = "      Content-Type: application/sdp\n" if body else ""
+        return f"""  <send>
+    <![CDATA[
+      SIP/2.0 {status} {reason}
+      [last_Via:]
+      [last_From:]
+      [last_To:]{";tag=" + tag if to_tag else ""}
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+{extra}{ctype}      Content-Length: {"[len]" if body else "0"}
+
+{body or ""}
+    ]]>
+  </send>
+"""
+    return "\n".join([
+        '<?xml version="1.0" encoding="ISO-8859-1" ?>', '<scenario name="ting-provider">',
+        '  <recv request="INVITE"/>',
+        response(407, "Proxy Authentication Required",
+                 f'      Proxy-Authenticate: Digest realm="{realm}", nonce="ting-test-nonce", '
+                 'algorithm=MD5\n'),
+        '  <recv request="ACK"/>',
+        f'  <recv request="INVITE"><action><verifyauth assign_to="auth_ok" username="{username}" '
+        f'password="{password}"/>{check}</action></recv>',
+        '  <nop hide="true" test="auth_ok" next="authorized"/>',
+        response(403, "Forbidden"),
+        '  <recv request="ACK"/>',
+        '  <recv request="NEVER" timeout="1000"/>',  # the call fails here
+        '  <label id="authorized"/>',
+        response(180, "Ringing"),
+        response(200, "OK", body=sdp("8 101", "a=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\n")),
+        '  <recv request="ACK"/>',
+        '  <nop><action><exec play_pcap_audio="' + str(PCAPS / "g711a.pcap") + '"/></action></nop>',
+        '  <recv request="BYE"/>',
+        response(200, "OK", to_tag=False),
+        '</scenario>'])
+
+
 def free_port(kind="udp", even=False):
     for _ in range(100):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if kind == "udp" else socket.SOCK_STREAM)
@@ -178,13 +228,13 @@ class SippResult:
 
 
 def run(xml, server_sip_port, service="4000", transport="u1", calls=1, rate=None, limit=None,
-        timeout_s=60, extra=()):
+        timeout_s=60, extra=(), local_port=None):
     work = Path(tempfile.mkdtemp(prefix="sipp-"))
     scenario = work / "scenario.xml"
     scenario.write_text(xml)
     log = work / "messages.log"
     cmd = [SIPP, f"127.0.0.1:{server_sip_port}", "-sf", str(scenario), "-s", service,
-           "-m", str(calls), "-i", "127.0.0.1", "-p", str(free_port("udp")),
+           "-m", str(calls), "-i", "127.0.0.1", "-p", str(local_port or free_port("udp")),
            "-mp", str(free_port("udp", even=True)), "-t", transport, "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error",
            "-trace_logs", "-log_file", str(log), "-trace_err",
            "-error_file", str(work / "errors.log")]
