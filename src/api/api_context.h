@@ -7,6 +7,7 @@
 #include "api/router.h"
 #include "common/crypto.h"
 #include "common/metrics.h"
+#include "common/secret_box.h"
 #include "identity/auth.h"
 #include "store/store.h"
 
@@ -35,6 +36,9 @@ struct ApiContext {
   std::function<Status()> reload_sip_directory;  // after SIP accounts or trunks change
   std::function<Status()> reload_flows;          // after a flow or DID changes
   std::string data_dir;                          // recordings live under it
+  // Seals trunk secrets at rest; owned by the server. Null: trunks cannot
+  // hold secrets.
+  const SecretKey* secret_key = nullptr;
 };
 
 void addSystemRoutes(Router& router, ApiContext& ctx);
@@ -44,6 +48,15 @@ void addUserRoutes(Router& router, ApiContext& ctx);
 void addCustomerRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addCallRoutes(Router& router, ApiContext& ctx);
+void addIvrRoutes(Router& router, ApiContext& ctx);
+void addTelephonyRoutes(Router& router, ApiContext& ctx);
+
+// After a committed change: runs `reload` (when set) so the change takes
+// effect in the running telephony. Returns `done` when it succeeds, else a
+// 500 `reload_failed` saying the change is saved but not yet in effect (the
+// cause is logged; the commit stands).
+Response applyChange(const std::function<Status()>& reload, Response done, std::string_view what,
+                     const Call& call);
 
 // Every route of the API, in one call.
 void addAllRoutes(Router& router, ApiContext& ctx);

@@ -253,8 +253,24 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
     busy_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_->limits.header_limit));
-    parser_->body_limit(server_->limits.body_limit);
+    // The head first: the route it names decides how large a body may be.
+    body_limit_ = server_->router.largestBodyLimit(server_->limits.body_limit);
+    parser_->body_limit(body_limit_);
     stream_.expires_after(server_->limits.request_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
+  }
+
+  void onHeader(beast::error_code ec, std::size_t bytes) {
+    if (ec) return onRead(ec, bytes);
+    const auto& head = parser_->get();
+    body_limit_ =
+        server_->router.bodyLimit(std::string_view(head.method_string()),
+                                  std::string_view(head.target()), server_->limits.body_limit);
+    auto length = parser_->content_length();
+    if (length && *length > body_limit_) return onRead(http::error::body_limit, bytes);
+    parser_->body_limit(body_limit_);
+    if (parser_->is_done()) return onRead(ec, bytes);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
   }
@@ -262,9 +278,8 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
   void onRead(beast::error_code ec, std::size_t) {
     busy_ = true;
     if (ec == http::error::body_limit) {
-      return writeError(
-          413, "body_too_large",
-          "the body exceeds " + std::to_string(server_->limits.body_limit) + " bytes");
+      return writeError(413, "body_too_large",
+                        "the body exceeds " + std::to_string(body_limit_) + " bytes");
     }
     if (ec == http::error::header_limit) {
       return writeError(
@@ -378,6 +393,7 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
   std::uint64_t track_id_ = 0;
+  std::size_t body_limit_ = 0;  // of the request being read
   bool busy_ = false;
   bool closing_ = false;
 };

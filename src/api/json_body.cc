@@ -134,6 +134,16 @@ std::optional<std::int64_t> JsonBody::integer(std::string_view key, bool require
   return n;
 }
 
+std::optional<boost::json::object> JsonBody::object(std::string_view key, bool required) {
+  const auto* v = field(key, required);
+  if (!v) return nullIsWrong(key, "a JSON object");
+  if (!v->is_object()) {
+    fail(invalidArgument("'" + std::string(key) + "' must be a JSON object", std::string(key)));
+    return std::nullopt;
+  }
+  return v->get_object();
+}
+
 Status JsonBody::finish() {
   if (!status_.isOk()) return status_;
   for (const auto& [key, value] : root_.as_object()) {

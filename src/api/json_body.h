@@ -9,6 +9,7 @@
 //   auto vip = body.boolean("vip");
 //   TING_RETURN_IF_ERROR(body.finish());
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
@@ -32,6 +33,8 @@ class JsonBody {
   std::optional<bool> boolean(std::string_view key, bool required = false);
   std::optional<std::int64_t> integer(std::string_view key, bool required = false,
                                       std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
+  // A JSON object (a nested document, kept whole).
+  std::optional<boost::json::object> object(std::string_view key, bool required = false);
   // True when the body has `key` (even as null).
   bool has(std::string_view key) const;
 

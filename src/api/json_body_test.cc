@@ -55,6 +55,20 @@ TEST(JsonBody, EnforcesLimitsAndUtf8) {
   EXPECT_EQ(range.finish().field(), "n");
 }
 
+TEST(JsonBody, KeepsNestedObjectsWhole) {
+  JsonBody b(R"({"document":{"start":"a","nodes":{"a":{"type":"hangup"}}}})");
+  auto doc = b.object("document", kRequired);
+  ASSERT_TRUE(doc.has_value());
+  EXPECT_EQ(doc->at("start").as_string(), "a");
+  EXPECT_TRUE(b.finish().isOk());
+  for (const char* body :
+       {R"({"document":"text"})", R"({"document":[1]})", R"({"document":null})", R"({})"}) {
+    JsonBody wrong(body);
+    (void)wrong.object("document", kRequired);
+    EXPECT_EQ(wrong.finish().field(), "document") << body;
+  }
+}
+
 TEST(JsonBody, RejectsDeepNesting) {
   std::string deep = "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}";
   JsonBody b(deep);

@@ -69,12 +69,20 @@ boost::json::object Router::openApi() const {
       if (!required.empty()) schema["required"] = std::move(required);
       op["requestBody"] = {{"required", true},
                            {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
+    } else if (!route.doc.raw_body.empty()) {
+      boost::json::object binary{{"type", "string"}, {"format", "binary"}};
+      op["requestBody"] = {{"required", true},
+                           {"content", {{route.doc.raw_body, {{"schema", std::move(binary)}}}}}};
     }
 
     boost::json::object responses;
     boost::json::object ok{{"description", route.doc.success_description}};
     if (route.doc.success_status != 204) {
-      ok["content"] = {{"application/json", {{"schema", {{"type", "object"}}}}}};
+      boost::json::object schema{{"type", "object"}};
+      if (route.doc.success_type != "application/json") {
+        schema = {{"type", "string"}, {"format", "binary"}};
+      }
+      ok["content"] = {{route.doc.success_type, {{"schema", std::move(schema)}}}};
     }
     responses[std::to_string(route.doc.success_status)] = std::move(ok);
     boost::json::object err{

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <chrono>
@@ -134,6 +135,26 @@ void Router::record(Entry* entry, const std::string&, int status, double seconds
   } else {
     unmatched_[cls]->inc();
   }
+}
+
+std::size_t Router::bodyLimit(std::string_view method, std::string_view target,
+                              std::size_t fallback) const {
+  std::vector<std::string> segments;
+  QueryParams query;
+  if (!parseTarget(target, segments, query)) return fallback;
+  std::vector<std::string> params;
+  for (const auto& e : entries_) {
+    if (e->route.method == method && matches(e->segments, segments, params)) {
+      return e->route.body_limit > 0 ? e->route.body_limit : fallback;
+    }
+  }
+  return fallback;
+}
+
+std::size_t Router::largestBodyLimit(std::size_t fallback) const {
+  std::size_t largest = fallback;
+  for (const auto& e : entries_) largest = std::max(largest, e->route.body_limit);
+  return largest;
 }
 
 Result<identity::Principal> Router::authenticate(const Request& request, const QueryParams& query,

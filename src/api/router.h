@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -47,10 +48,14 @@ struct FieldDoc {
 struct RouteDoc {
   std::string summary;
   std::string tag;
-  std::vector<FieldDoc> body;   // JSON request body fields
-  std::vector<FieldDoc> query;  // query parameters
+  std::vector<FieldDoc> body{};   // JSON request body fields
+  std::vector<FieldDoc> query{};  // query parameters
   int success_status = 200;
   std::string success_description = "OK";
+  // A request body that is not JSON: its media type ("audio/*"), sent as is.
+  std::string raw_body{};
+  // The media type of a successful answer.
+  std::string success_type = "application/json";
 };
 
 enum class Access { kPublic, kAuthenticated };
@@ -62,6 +67,9 @@ struct Route {
   identity::RoleSet roles;  // who may call it (ignored for public routes)
   Handler handler;
   RouteDoc doc;
+  // Largest request body this route takes, in bytes; 0: the server's
+  // http.body_limit. Routes for uploads raise it.
+  std::size_t body_limit = 0;
 };
 
 class Router {
@@ -76,6 +84,14 @@ class Router {
   // headers).
   Result<identity::Principal> authenticate(const Request& request, const QueryParams& query,
                                            bool allow_query_token);
+
+  // The body limit of the route `method` `target` would reach: its own, or
+  // `fallback` (no own limit, no such route). Checked by the HTTP server once
+  // the request head is read, before the body.
+  std::size_t bodyLimit(std::string_view method, std::string_view target,
+                        std::size_t fallback) const;
+  // The largest body any route takes, at least `fallback`.
+  std::size_t largestBodyLimit(std::size_t fallback) const;
 
   const std::vector<Route>& routes() const { return routes_; }
   boost::json::object openApi() const;

@@ -134,6 +134,45 @@ TEST_F(RouterTest, OpenApiListsEveryRouteWithItsRoles) {
   EXPECT_EQ(op.at("parameters").as_array()[0].at("name").as_string(), "id");
 }
 
+TEST_F(RouterTest, UploadRoutesRaiseTheirBodyLimitAndDocumentTheirMediaTypes) {
+  router_->add({"PUT",
+                "/api/v1/things/{id}/audio",
+                Access::kAuthenticated,
+                {Role::kAdmin},
+                [](Call&) -> Result<Response> { return noContent(); },
+                {.summary = "Upload.", .success_status = 204, .raw_body = "audio/*"},
+                5000});
+  EXPECT_EQ(router_->bodyLimit("PUT", "/api/v1/things/7/audio", 100), 5000u);
+  EXPECT_EQ(router_->bodyLimit("GET", "/api/v1/things/7/audio", 100), 100u) << "no such route";
+  EXPECT_EQ(router_->bodyLimit("POST", "/api/v1/things", 100), 100u);
+  EXPECT_EQ(router_->bodyLimit("PUT", "not a target", 100), 100u);
+  EXPECT_EQ(router_->largestBodyLimit(100), 5000u);
+  EXPECT_EQ(router_->largestBodyLimit(9000), 9000u);
+  // A raw body needs no JSON content type.
+  Response r = call("PUT", "/api/v1/things/7/audio", token("boss"), "RIFF", "audio/wav");
+  EXPECT_EQ(r.status, 204) << r.body;
+  auto doc = router_->openApi();
+  auto& op = doc.at("paths").at("/api/v1/things/{id}/audio").at("put");
+  EXPECT_NE(op.at("requestBody").at("content").as_object().if_contains("audio/*"), nullptr);
+}
+
+TEST(ApplyChange, AFailedReloadSaysTheChangeIsSavedButNotInEffect) {
+  Request request;
+  request.method = "PUT";
+  request.target = "/api/v1/ivr/flows/main";
+  Call call{request, nullptr, {}, {}};
+  EXPECT_EQ(applyChange(nullptr, noContent(), "IVR flows", call).status, 204);
+  EXPECT_EQ(applyChange([] { return Status::ok(); }, noContent(), "IVR flows", call).status, 204);
+  Response r =
+      applyChange([] { return internalError("disk on fire"); }, noContent(), "IVR flows", call);
+  EXPECT_EQ(r.status, 500);
+  auto body = boost::json::parse(r.body);
+  EXPECT_EQ(body.at("error").at("code").as_string(), "reload_failed");
+  EXPECT_EQ(std::string(body.at("error").at("message").as_string()).find("disk on fire"),
+            std::string::npos)
+      << "the cause goes to the log only";
+}
+
 TEST(TargetParsing, DecodesPathAndQuery) {
   std::vector<std::string> segments;
   QueryParams query;

@@ -72,6 +72,8 @@ void addAllRoutes(Router& router, ApiContext& ctx) {
   addCustomerRoutes(router, ctx);
   addAuditRoutes(router, ctx);
   addCallRoutes(router, ctx);
+  addIvrRoutes(router, ctx);
+  addTelephonyRoutes(router, ctx);
 }
 
 }  // namespace ting::api

@@ -13,6 +13,14 @@ void FlowRegistry::removeDid(std::int64_t tenant_id, const std::string& number) 
   dids_.erase({tenant_id, number});
 }
 
+void FlowRegistry::replaceDids(
+    const std::vector<std::tuple<std::int64_t, std::string, std::int64_t>>& dids) {
+  std::map<std::pair<std::int64_t, std::string>, std::int64_t> next;
+  for (const auto& [tenant, number, flow] : dids) next[{tenant, number}] = flow;
+  std::lock_guard lock(mu_);
+  dids_.swap(next);
+}
+
 void FlowRegistry::publish(std::int64_t tenant_id, FlowRef ref) {
   std::lock_guard lock(mu_);
   flows_[{tenant_id, ref.flow_id}] = std::move(ref);

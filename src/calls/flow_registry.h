@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ivr/flow.h"
@@ -26,6 +27,9 @@ class FlowRegistry {
   // Points `number` of `tenant_id` at a flow (replacing what it pointed at).
   void setDid(std::int64_t tenant_id, const std::string& number, std::int64_t flow_id);
   void removeDid(std::int64_t tenant_id, const std::string& number);
+  // Replaces every number at once (a reload): numbers not listed stop routing.
+  void replaceDids(
+      const std::vector<std::tuple<std::int64_t, std::string, std::int64_t>>& dids);
   // Makes `ref` the current version of its flow.
   void publish(std::int64_t tenant_id, FlowRef ref);
   std::optional<FlowRef> forDid(std::int64_t tenant_id, const std::string& number) const;

@@ -63,14 +63,14 @@ TEST(Session, DigitsLeadToATransfer) {
 
 TEST(Session, PromptsCarryVoicesAndFiles) {
   Call call(compiled(R"({"voice": "cmn-latn-pinyin", "start": "p", "nodes": {
-      "p": {"type": "play", "prompt": ["你好", {"tts": "Hello ${did}", "voice": "en"}, {"file": "x.wav"}]}}})"));
+      "p": {"type": "play", "prompt": ["你好", {"tts": "Hello ${did}", "voice": "en"}, {"file": "x_wav"}]}}})"));
   Actions actions = call.session.start(call.now);
   ASSERT_EQ(actions.size(), 2u);
   const auto& play = std::get<Play>(actions[1]);
   EXPECT_FALSE(play.barge_in);
   EXPECT_EQ(play.prompts,
             (std::vector<Prompt>{
-                {"cmn-latn-pinyin", "你好", ""}, {"en", "Hello 4000", ""}, {"", "", "x.wav"}}));
+                {"cmn-latn-pinyin", "你好", ""}, {"en", "Hello 4000", ""}, {"", "", "x_wav"}}));
   EXPECT_EQ(describe(call.session.onPlayDone(play.id, call.now)), "hangup(normal)")
       << "a play without next ends the call";
 }

@@ -31,9 +31,9 @@ bool isVoice(std::string_view s) {
 }
 
 // Uploaded recordings: a file name without directories, not starting with '.'.
+// The names prompt uploads may have (tts::validUploadName).
 bool isPromptFileName(std::string_view s) {
-  return !s.empty() && s.size() <= 128 && s[0] != '.' &&
-         std::all_of(s.begin(), s.end(), [](char c) { return isIdChar(c) || c == '.'; });
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), isIdChar);
 }
 
 // Extensions: digits, letters and a few dial-string characters.
@@ -151,7 +151,7 @@ class Validator {
         if (!part.tts.empty()) add(node, at, "a prompt part is either tts or a file, not both");
         if (!isPromptFileName(part.file)) {
           add(node, at + ".file",
-              "'" + printable(part.file) + "' is not a recording name (A-Z a-z 0-9 _ - .)");
+              "'" + printable(part.file) + "' is not a recording name (1-64 of A-Z a-z 0-9 _ -)");
         } else if (options_.prompt_exists && !options_.prompt_exists(part.file)) {
           add(node, at + ".file", "no uploaded recording '" + part.file + "'");
         }

@@ -80,18 +80,20 @@ TEST(Validate, MissingPrompts) {
 
 TEST(Validate, FilePromptsMustExist) {
   auto json = R"({"start": "p", "nodes": {
-      "p": {"type": "play", "prompt": ["hi", {"file": "menu_extra"}, {"file": "jingle.wav"}], "next": "h"},
-      "h": {"type": "hangup", "prompt": {"file": "../etc/passwd"}}}})";
+      "p": {"type": "play", "prompt": ["hi", {"file": "menu_extra"}, {"file": "jingle"}], "next": "h"},
+      "h": {"type": "hangup", "prompt": [{"file": "../etc/passwd"}, {"file": "jingle.wav"}]}}})";
   ValidateOptions options;
   std::vector<std::string> asked;
   options.prompt_exists = [&](std::string_view name) {
     asked.emplace_back(name);
-    return name == "jingle.wav";
+    return name == "jingle";
   };
-  EXPECT_EQ(problems(json, options),
-            (Strings{"p|nodes.p.prompt[1].file", "h|nodes.h.prompt.file"}));
-  EXPECT_EQ(asked, (Strings{"menu_extra", "jingle.wav"})) << "bad names are not looked up";
-  EXPECT_EQ(problems(json), (Strings{"h|nodes.h.prompt.file"})) << "no callback: names only";
+  EXPECT_EQ(problems(json, options), (Strings{"p|nodes.p.prompt[1].file",
+                                              "h|nodes.h.prompt[0].file",
+                                              "h|nodes.h.prompt[1].file"}));
+  EXPECT_EQ(asked, (Strings{"menu_extra", "jingle"})) << "bad names are not looked up";
+  EXPECT_EQ(problems(json), (Strings{"h|nodes.h.prompt[0].file", "h|nodes.h.prompt[1].file"}))
+      << "no callback: names only";
 }
 
 TEST(Validate, LoopsWithoutInput) {

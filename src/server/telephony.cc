@@ -154,6 +154,32 @@ Status Telephony::reloadDirectory() {
       }
       snap.trunks.push_back(std::move(t));
     }
+    TING_ASSIGN_OR_RETURN(auto outbound,
+                          s.query("SELECT id, tenant_id, name, outbound_uri, username, secret_enc, "
+                                  "caller_id FROM trunks WHERE enabled = 1 AND outbound_uri IS "
+                                  "NOT NULL AND outbound_uri <> ''",
+                                  {}));
+    for (const auto& r : outbound) {
+      sip::OutboundTrunk t;
+      t.id = r.integer(0);
+      t.tenant_id = r.integer(1);
+      t.name = r.text(2);
+      t.uri = r.text(3);
+      t.username = r.isNull(4) ? "" : r.text(4);
+      t.caller_id = r.isNull(6) ? "" : r.text(6);
+      if (!r.isNull(5) && !r.text(5).empty()) {
+        if (!secret_key_) continue;  // not started: nothing dials out yet
+        auto plain = openSecret(*secret_key_, r.text(5));
+        if (!plain) {
+          spdlog::warn("trunk {}: its password does not open with this server's key ({}); "
+                       "calls through it go without credentials",
+                       t.name, plain.status().message());
+        } else {
+          t.password = std::move(*plain);
+        }
+      }
+      snap.outbound.push_back(std::move(t));
+    }
     return Status::ok();
   }));
   directory_.replace(std::move(snap));
@@ -200,7 +226,7 @@ Status Telephony::reloadFlows() {
     flows_.publish(f.tenant_id, calls::FlowRef{f.flow_id, f.version, *compiled});
     prompt_cache_->prewarm(promptKeysOf(**compiled, f.tenant_id, config_.tts_voice));
   }
-  for (auto& [tenant, number, flow] : dids) flows_.setDid(tenant, number, flow);
+  flows_.replaceDids(dids);
   return Status::ok();
 }
 
@@ -216,6 +242,8 @@ Status Telephony::start() {
   }
   prompt_cache_ = std::make_unique<tts::PromptCache>(data / "prompts");
   prompt_source_ = std::make_unique<Prompts>(*prompt_cache_, config_.tts_voice);
+  TING_ASSIGN_OR_RETURN(auto key, loadOrCreateSecretKey(data));
+  secret_key_.emplace(std::move(key));
   TING_RETURN_IF_ERROR(reloadDirectory());
   TING_RETURN_IF_ERROR(reloadFlows());
 
@@ -245,6 +273,8 @@ Status Telephony::start() {
                                          &metrics_);
   calls_->attach(sip_.get(), media_.get());
   records_->start();
+  // Recording retention: at start, then hourly.
+  records_->startRetention(data, SystemClock::instance(), std::chrono::hours(1));
   TING_RETURN_IF_ERROR(media_->start());
   calls_->start();
   TING_RETURN_IF_ERROR(sip_->start());

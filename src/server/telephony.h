@@ -4,6 +4,7 @@
 // prompt cache. Started after storage and before HTTP; stopped in reverse.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "common/config.h"
 #include "common/event_bus.h"
 #include "common/metrics.h"
+#include "common/secret_box.h"
 #include "media/media_engine.h"
 #include "sip/directory.h"
 #include "sip/sip_stack.h"
@@ -54,6 +56,7 @@ class Telephony {
   store::Store& store_;
   EventBus& bus_;
   MetricsRegistry& metrics_;
+  std::optional<SecretKey> secret_key_;  // opens outbound trunk passwords
   sip::SipDirectory directory_;
   calls::FlowRegistry flows_;
   std::unique_ptr<tts::PromptCache> prompt_cache_;

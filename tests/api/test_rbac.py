@@ -1,5 +1,7 @@
 """Role-based access: every documented route x every role, allowed vs 403."""
 
+import random
+
 import pytest
 import websocket
 
@@ -24,11 +26,30 @@ def ctx(shared, tok):
             return cache["department"]
         return tok(role)
 
+    me = T.expect(shared.api("GET", "/api/v1/me", token=admin), 200)
+    # Every role's demo user gets a phone extension, so each may set its SIP password.
+    for n, role in enumerate(["team_lead", "qa_inspector", "supervisor", "admin", "department"]):
+        uid = T.expect(shared.api("GET", "/api/v1/me", token=role_token(role)), 200)["user"]["id"]
+        T.expect(shared.api("PATCH", f"/api/v1/users/{uid}", token=admin,
+                            json={"sip_extension": f"77{n:02d}"}), 200)
+    flow = T.uniq("rbac_flow")
+    T.expect(shared.api("POST", "/api/v1/ivr/flows", token=admin,
+                        json={"name": flow, "document": T.tiny_flow("RBAC")}), 201)
+    prompt = T.uniq("rbac_prompt")
+    T.expect(T.put_prompt(shared, admin, prompt, T.sine_wav()), 201)
     return {
         "token": role_token,
         "customer": T.create_customer(shared, admin, name="Rbac target customer"),
         "user": T.create_user(shared, admin, "agent", display_name="Rbac target user"),
+        "tenant_id": me["tenant"]["id"],
+        "flow": flow,
+        "prompt": prompt,
+        "trunk": T.create_trunk(shared, admin),
     }
+
+
+def random_number():
+    return "+86" + "".join(random.choice("0123456789") for _ in range(11))
 
 
 def request_for(shared, tok, ctx, method, path, role="admin"):
@@ -88,6 +109,78 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
         return method, "/api/v1/calls/no-such-call", None, 404, None
     if (method, path) == ("GET", "/api/v1/calls/{id}/recording"):
         return method, "/api/v1/calls/no-such-call/recording", None, 404, None
+    tid, flow, prompt = ctx["tenant_id"], ctx["flow"], ctx["prompt"]
+    trunk_id = ctx["trunk"]["id"]
+    if (method, path) == ("GET", "/api/v1/tenants/{id}"):
+        return method, f"/api/v1/tenants/{tid}", None, 200, None
+    if (method, path) == ("PATCH", "/api/v1/tenants/{id}"):
+        return method, f"/api/v1/tenants/{tid}", {"recording_retention_days": 30}, 200, None
+    if (method, path) == ("PUT", "/api/v1/users/{id}/sip-password"):
+        me = T.expect(shared.api("GET", "/api/v1/me", token=ctx["token"](role)), 200)
+        return method, f"/api/v1/users/{me['user']['id']}/sip-password", \
+            {"password": T.OTHER_PASSWORD}, 204, None
+    if (method, path) in (("GET", "/api/v1/ivr/flows"), ("GET", "/api/v1/dids"),
+                          ("GET", "/api/v1/trunks"), ("GET", "/api/v1/prompts")):
+        return method, path, None, 200, None
+    if (method, path) == ("POST", "/api/v1/ivr/flows"):
+        return method, path, {"name": T.uniq("rb"), "document": T.tiny_flow()}, 201, None
+    if (method, path) in (("GET", "/api/v1/ivr/flows/{name}"),
+                          ("GET", "/api/v1/ivr/flows/{name}/versions")):
+        return method, path.replace("{name}", flow), None, 200, None
+    if (method, path) == ("GET", "/api/v1/ivr/flows/{name}/versions/{version}"):
+        return method, f"/api/v1/ivr/flows/{flow}/versions/1", None, 200, None
+    if (method, path) == ("PUT", "/api/v1/ivr/flows/{name}"):
+        def not_published():
+            got = T.expect(shared.api("GET", f"/api/v1/ivr/flows/{flow}", token=admin), 200)
+            assert got["document"] != T.tiny_flow(f"by-{role}"), got
+        return method, f"/api/v1/ivr/flows/{flow}", {"document": T.tiny_flow(f"by-{role}")}, \
+            200, not_published
+    if (method, path) == ("POST", "/api/v1/ivr/flows/{name}/rollback"):
+        return method, f"/api/v1/ivr/flows/{flow}/rollback", {"version": 1}, 200, None
+    if (method, path) == ("PUT", "/api/v1/dids/{number}"):
+        number = random_number()
+
+        def absent():
+            dids = T.list_all(shared, admin, "/api/v1/dids")
+            assert number not in {d["number"] for d in dids}
+        return method, f"/api/v1/dids/{number}", {"flow": flow}, 201, absent
+    if (method, path) == ("DELETE", "/api/v1/dids/{number}"):
+        number = random_number()
+        T.expect(shared.api("PUT", f"/api/v1/dids/{number}", token=admin, json={"flow": flow}),
+                 201)
+
+        def present():
+            dids = T.list_all(shared, admin, "/api/v1/dids")
+            assert number in {d["number"] for d in dids}
+        return method, f"/api/v1/dids/{number}", None, 204, present
+    if (method, path) == ("POST", "/api/v1/trunks"):
+        return method, path, {"name": T.uniq("rb"), "outbound_uri": "sip:gw.example.com"}, \
+            201, None
+    if (method, path) == ("GET", "/api/v1/trunks/{id}"):
+        return method, f"/api/v1/trunks/{trunk_id}", None, 200, None
+    if (method, path) == ("PATCH", "/api/v1/trunks/{id}"):
+        return method, f"/api/v1/trunks/{trunk_id}", {"caller_id": "4000"}, 200, None
+    if (method, path) == ("DELETE", "/api/v1/trunks/{id}"):
+        victim = T.create_trunk(shared, admin)["id"]
+
+        def trunk_there():
+            T.expect(shared.api("GET", f"/api/v1/trunks/{victim}", token=admin), 200)
+        return method, f"/api/v1/trunks/{victim}", None, 204, trunk_there
+    if (method, path) == ("PUT", "/api/v1/prompts/{name}"):
+        name = T.uniq("rb")
+
+        def not_stored():
+            T.assert_error(shared.api("GET", f"/api/v1/prompts/{name}", token=admin), 404)
+        return method, f"/api/v1/prompts/{name}", T.sine_wav(), 201, not_stored
+    if (method, path) == ("GET", "/api/v1/prompts/{name}"):
+        return method, f"/api/v1/prompts/{prompt}", None, 200, None
+    if (method, path) == ("DELETE", "/api/v1/prompts/{name}"):
+        name = T.uniq("rb")
+        T.expect(T.put_prompt(shared, admin, name, T.sine_wav()), 201)
+
+        def prompt_there():
+            T.expect(shared.api("GET", f"/api/v1/prompts/{name}", token=admin), 200)
+        return method, f"/api/v1/prompts/{name}", None, 204, prompt_there
     raise KeyError(f"no RBAC request for {method} {path}: add one to test_rbac.py")
 
 
@@ -117,7 +210,11 @@ def test_route_role(shared, tok, ctx, route, role):
         assert hello["type"] == "hello"
         return
     m, p, body, ok, check = request_for(shared, tok, ctx, method, path, role)
-    st, _h, got = shared.api(m, p, token=token, json=body)
+    if isinstance(body, bytes):
+        st, _h, got = shared.api(m, p, token=token, data=body,
+                                 headers={"Content-Type": "audio/wav"})
+    else:
+        st, _h, got = shared.api(m, p, token=token, json=body)
     if allowed:
         assert st == ok, f"{role} {method} {path}: expected {ok}, got {st}: {got!r}"
     else:
@@ -137,6 +234,7 @@ def test_route_needs_a_token(shared, tok, ctx, route):
         return
     p = path.replace("{id}", str(ctx["customer"]["id"] if "customers" in path
                                  else ctx["user"]["id"]))
+    p = p.replace("{name}", ctx["flow"]).replace("{number}", "4000").replace("{version}", "1")
     body = {"name": "x"} if method in ("POST", "PATCH", "PUT") else None
     T.assert_error(shared.api(method, p, json=body), 401, "unauthenticated")
 

@@ -606,3 +606,39 @@ def run_in_thread(fn):
     t = threading.Thread(target=target, daemon=True)
     t.start()
     return t, result
+
+
+# ---------------------------------------------------------------- telephony helpers
+
+def tiny_flow(text="Hello"):
+    """A valid IVR flow document: says `text`, then hangs up."""
+    return {"start": "hello",
+            "nodes": {"hello": {"type": "play", "prompt": text, "next": "bye"},
+                      "bye": {"type": "hangup"}}}
+
+
+_SINE_WAV = {}
+
+
+def sine_wav(rate=16000, seconds=1):
+    """A mono 16-bit WAV of a 440 Hz tone, made with sox (cached)."""
+    key = (rate, seconds)
+    if key not in _SINE_WAV:
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "tone.wav")
+            subprocess.run(["sox", "-n", "-r", str(rate), "-b", "16", "-c", "1", path,
+                            "synth", str(seconds), "sine", "440"], check=True, timeout=60)
+            with open(path, "rb") as f:
+                _SINE_WAV[key] = f.read()
+    return _SINE_WAV[key]
+
+
+def put_prompt(srv, token, name, data, content_type="audio/wav"):
+    return srv.api("PUT", f"/api/v1/prompts/{name}", token=token, data=data,
+                   headers={"Content-Type": content_type})
+
+
+def create_trunk(srv, admin_token, **fields):
+    body = {"name": fields.pop("name", uniq("trunk-")), "outbound_uri": "sip:gw.example.com"}
+    body.update(fields)
+    return expect(srv.api("POST", "/api/v1/trunks", token=admin_token, json=body), 201)

@@ -159,7 +159,8 @@ def cancelled_call(number):
 
 
 def provider(username, password, realm="provider.test", from_regexp=None):
-    """A provider's SIP trunk (SIPp as UAS): challenges the INVITE with 407,
+    """A provider's SIP trunk (SIPp as UAS): challenges the INVITE with 401
+    (SIPp's verifyauth reads only the Authorization header),
     fails (403) unless the retry proves `username`/`password`, answers, and
     waits for Ting's BYE. `from_regexp` must match the authenticated INVITE."""
     check = ""
@@ -188,8 +189,8 @@ def provider(username, password, realm="provider.test", from_regexp=None):
     return "\n".join([
         '<?xml version="1.0" encoding="ISO-8859-1" ?>', '<scenario name="ting-provider">',
         '  <recv request="INVITE"/>',
-        response(407, "Proxy Authentication Required",
-                 f'      Proxy-Authenticate: Digest realm="{realm}", nonce="ting-test-nonce", '
+        response(401, "Unauthorized",
+                 f'      WWW-Authenticate: Digest realm="{realm}", nonce="ting-test-nonce", '
                  'algorithm=MD5\n'),
         '  <recv request="ACK"/>',
         f'  <recv request="INVITE"><action><verifyauth assign_to="auth_ok" username="{username}" '
