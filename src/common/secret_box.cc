@@ -145,6 +145,7 @@ Result<std::string> sealSecret(const SecretKey& key, std::string_view plain) {
 
 Result<std::string> openSecret(const SecretKey& key, std::string_view sealed) {
   TING_RETURN_IF_ERROR(initCrypto());
+  if (sealed.empty()) return invalidArgument("a sealed secret must be base64");
   std::vector<unsigned char> box(sealed.size());
   std::size_t len = 0;
   if (sodium_base642bin(box.data(), box.size(), sealed.data(), sealed.size(), nullptr, &len,

@@ -33,16 +33,21 @@ def tone_wav(path, freq, seconds, pad_seconds=5.0, volume=0.5):
 
 
 def free_sip_port():
-    """A port free for both UDP and TCP (baresip listens on both)."""
+    """A port free for UDP and TCP, with the next one free for TCP: baresip
+    listens on UDP and TCP at sip_listen and on TLS one port up."""
     for _ in range(50):
         port = sipp.free_port("udp")
+        if port >= 65535:
+            continue
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s, \
+                    socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tls:
                 s.bind(("127.0.0.1", port))
+                tls.bind(("127.0.0.1", port + 1))
             return port
         except OSError:
             continue
-    raise RuntimeError("no port free for both UDP and TCP")
+    raise RuntimeError("no port free for UDP, TCP and TLS")
 
 
 def _netstring(obj):
