@@ -363,13 +363,13 @@ void MediaLoop::receiveRtcp(Session& s) {
 
 void MediaLoop::tick() {
   const auto start = SteadyClock::now();
-  if (next_due_ == SteadyClock::time_point{}) next_due_ = start;
-  if (tick_lateness_) {
-    tick_lateness_->observe(
-        std::chrono::duration<double>(std::max(start - next_due_, SteadyClock::duration{})).count());
-  }
+  // Lateness is measured from the earliest wake-up seen for this slot phase:
+  // a tick that comes earlier than expected becomes the new baseline.
   constexpr auto kFrame = std::chrono::milliseconds(kFrameMs);
-  while (next_due_ <= start) next_due_ += kFrame;  // past any ticks the host made us miss
+  if (next_due_ == SteadyClock::time_point{} || start < next_due_) next_due_ = start;
+  const auto late = start - next_due_;
+  if (tick_lateness_) tick_lateness_->observe(std::chrono::duration<double>(late).count());
+  next_due_ += kFrame * (late / kFrame + 1);  // past the slots the host made us miss
   // First what everyone received this tick, so a bridge sends each leg the
   // other's audio of the same frame.
   for (auto& [id, s] : sessions_) {
@@ -381,9 +381,13 @@ void MediaLoop::tick() {
       }
     }
   }
+  // Then every packet, back to back, so each call's send time within the
+  // tick stays the same from tick to tick; the rest can wait a moment.
   for (auto& [id, s] : sessions_) {
     produce(*s);
     send(*s);
+  }
+  for (auto& [id, s] : sessions_) {
     record(*s);
     if (s->has_remote && s->remote.receive && !s->timeout_reported &&
         start - s->last_receive > rtp_timeout_) {
