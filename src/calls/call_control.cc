@@ -372,6 +372,8 @@ void CallControl::run(Call& call, ivr::Actions actions) {
                        run(*it->second, it->second->ivr->onLookupDone(id, r, clock_.nowMillis()));
                      });
                    }});
+    } else if (auto* pr = std::get_if<ivr::PauseRecording>(&action)) {
+      media_->pauseRecording(call.media, pr->paused);
     } else if (auto* t = std::get_if<ivr::Transfer>(&action)) {
       transfer(call, *t);
     } else if (auto* cb = std::get_if<ivr::CallbackRequest>(&action)) {

@@ -86,8 +86,14 @@ struct NodeEntered {
   std::string type;
 };
 
+// Record silence on both channels from now on (paused) or the call again:
+// while a caller keys in a card number, its tones stay out of the recording.
+struct PauseRecording {
+  bool paused = true;
+};
+
 using Action = std::variant<NodeEntered, Play, StopPlay, Record, StopRecord, HttpLookup, Transfer,
-                            CallbackRequest, Hangup>;
+                            CallbackRequest, Hangup, PauseRecording>;
 using Actions = std::vector<Action>;
 
 }  // namespace ting::ivr

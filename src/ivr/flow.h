@@ -81,6 +81,7 @@ struct CollectNode {
   PromptSpec invalid_prompt;
   PromptSpec timeout_prompt;
   bool mask = false;  // keep the digits out of the call's path (PINs)
+  bool pause_recording = false;  // record silence while in this node (card numbers)
   std::string next;
   std::string fallback;  // empty: hang up
 };

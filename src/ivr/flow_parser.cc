@@ -334,6 +334,7 @@ class FlowReader {
     n.invalid_prompt = prompt(r, "invalid_prompt");
     n.timeout_prompt = prompt(r, "timeout_prompt");
     r.boolean("mask", n.mask);
+    r.boolean("pause_recording", n.pause_recording);
     targetField(r, "next", n.next);
     targetField(r, "fallback", n.fallback);
     return n;

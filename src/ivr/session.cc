@@ -70,6 +70,12 @@ void Session::enter(std::string id, UnixMillis now, Actions& out) {
     }
     node_ = node;
     deadline_.reset();
+    const bool pause = node->type() == NodeType::kCollect &&
+                       std::get<CollectNode>(node->body).pause_recording;
+    if (pause != recording_paused_) {
+      recording_paused_ = pause;
+      out.push_back(PauseRecording{pause});
+    }
     step_recorded_ = path_.size() < kMaxPathSteps;
     if (step_recorded_) {
       path_.push_back({node->id, std::string(nodeTypeName(node->type())), now, "", ""});

@@ -131,6 +131,7 @@ class Session {
   Variables variables_;
   std::vector<PathStep> path_;
   bool step_recorded_ = false;  // whether path_.back() is the current node
+  bool recording_paused_ = false;  // the last PauseRecording said paused
 
   Phase phase_ = Phase::kIdle;
   const Node* node_ = nullptr;  // the current node, inside *flow_

@@ -113,5 +113,19 @@ TEST(SessionCollect, ZeroMinimumAcceptsJustTheTerminator) {
   EXPECT_EQ(call.digits("#"), "stop#1 enter(h) play#2([])");
 }
 
+TEST(SessionCollect, ACardNumberIsCollectedWithTheRecordingPaused) {
+  Call call(compiled(R"({"start": "card", "nodes": {
+      "card": {"type": "collect", "prompt": "card number", "variable": "card", "min_digits": 4,
+               "max_digits": 4, "pause_recording": true, "mask": true, "retries": 1,
+               "next": "again", "fallback": "bye"},
+      "again": {"type": "collect", "prompt": "expiry", "variable": "expiry", "min_digits": 4,
+                "max_digits": 4, "pause_recording": true, "next": "bye"},
+      "bye": {"type": "hangup", "prompt": "thanks"}}})"));
+  EXPECT_EQ(call.start(), "pause_recording enter(card) play#1~(card number)");
+  EXPECT_EQ(call.digits("1234"), "stop#1 enter(again) play#2~(expiry)")
+      << "still paused: no resume between two paused nodes";
+  EXPECT_EQ(call.digits("0128"), "stop#2 resume_recording enter(bye) play#3(thanks)");
+}
+
 }  // namespace
 }  // namespace ting::ivr

@@ -44,6 +44,9 @@ inline std::string describe(const Action& action) {
       return "callback(" + a.recording_ref + "," + a.caller + "," + a.node_id + ")";
     }
     std::string operator()(const Hangup& a) { return "hangup(" + a.cause + ")"; }
+    std::string operator()(const PauseRecording& a) {
+      return a.paused ? "pause_recording" : "resume_recording";
+    }
   };
   return std::visit(Describer{}, action);
 }

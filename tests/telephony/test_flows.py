@@ -4,6 +4,7 @@ nothing."""
 
 import threading
 
+import audio_check
 import sipp
 import tingtest as T
 from test_calls import admin, wait_for
@@ -78,3 +79,45 @@ def test_publish_switches_new_calls_and_leaves_calls_in_progress_alone(server_fa
     assert c.code == 0, c
     c_rec = finished_call(srv, token, "13900000003")
     assert c_rec["flow_version"] == 2
+
+
+def test_card_number_keys_are_kept_out_of_the_recording(server_factory):
+    """A collect node with pause_recording: both channels record silence while
+    the caller keys in, and the call is recorded again afterwards."""
+    srv = server_factory(name="card")
+    token = admin(srv)
+    flow = {"start": "card", "nodes": {
+        "card": {"type": "collect", "prompt": "请输入卡号后四位。", "variable": "card",
+                 "min_digits": 4, "max_digits": 4, "pause_recording": True, "mask": True,
+                 "timeout_ms": 10000, "next": "bye"},
+        "bye": {"type": "hangup", "prompt": "谢谢，再见。"}}}
+    T.expect(srv.api("POST", "/api/v1/ivr/flows", token=token,
+                     json={"name": "card", "document": flow}), 201)
+    st, _h, body = srv.api("PUT", "/api/v1/dids/4300", token=token, json={"flow": "card"})
+    assert st in (200, 201), body
+    # The caller talks, keys 4 digits from 1.5 s (SIPp stops the speech to
+    # send them), then talks again while the goodbye plays.
+    r = sipp.run(call_from("13900000004", [
+        sipp.audio(), sipp.pause(1500), sipp.digit("1"), sipp.digit("2"), sipp.digit("3"),
+        sipp.digit("4"), sipp.audio(), sipp.recv_bye()]), srv.sip_port, service="4300")
+    assert r.code == 0, r
+    rec = finished_call(srv, token, "13900000004")
+    assert [(s["node"], s["input"]) for s in rec["ivr_path"]] == [("card", "xxxx"), ("bye", "")]
+
+    def recorded():
+        d = T.expect(srv.api("GET", f"/api/v1/calls/{rec['id']}", token=token), 200)
+        return d if d["recording_ms"] is not None else None
+    wait_for(recorded, what="the finished recording")
+    st, _h, wav = srv.api("GET", f"/api/v1/calls/{rec['id']}/recording", token=token)
+    assert st == 200
+    path = srv.workdir / "card.wav"
+    path.write_bytes(wav)
+    rate, (left, right) = audio_check.read_channels(path)
+    # While keying in (the prompt plays and the caller talks): silence on both.
+    keyed = slice(int(0.1 * rate), int(2.4 * rate))
+    assert max(map(abs, left[keyed])) == 0 and max(map(abs, right[keyed])) == 0
+    # After the last key: the caller on the left, the goodbye on the right.
+    after = slice(int(3.5 * rate), len(left))
+    assert len(left) > int(4.0 * rate), "the recording ends too early"
+    assert audio_check.rms(left[after]) > 50, "the caller is not recorded again"
+    assert audio_check.rms(right[after]) > 50, "the goodbye prompt is not recorded"
