@@ -74,8 +74,9 @@ std::vector<ConfigKey> buildKeys() {
           "0 means four per core, at least 8.",
           &Config::http_threads, 0, 256));
   keys.push_back(num("http.body_limit", "TING_HTTP_BODY_LIMIT",
-                     "Largest request body in bytes (413 above it).", &Config::http_body_limit,
-                     1024, std::int64_t{1} << 32));
+                     "Largest request body in bytes (413 above it); prompt uploads may be up "
+                     "to 20 MiB.",
+                     &Config::http_body_limit, 1024, std::int64_t{1} << 32));
   keys.push_back(num("http.header_limit", "TING_HTTP_HEADER_LIMIT",
                      "Largest request head (request line and headers) in bytes (431 above it).",
                      &Config::http_header_limit, 1024, 1 << 20));
