@@ -123,7 +123,9 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
          TING_ASSIGN_OR_RETURN(ListParams params, parseListParams(call, kCallList));
          store::PageQuery q{.table = "calls",
                             .columns = kCallColumns,
-                            .tenant_id = call.principal->tenant_id};
+                            .tenant_id = call.principal->tenant_id,
+                            .filter_sql = {},
+                            .filter_params = {}};
          for (const auto& [k, v] : params.filters) {
            if (k == "since" || k == "until") {
              TING_RETURN_IF_ERROR(addTimeFilter(q, k, v, "arrived_at"));
