@@ -100,6 +100,19 @@ Response listResponse(boost::json::array items, const store::Page& page, const L
   return jsonResponse(boost::json::object{{"items", std::move(items)}, {"next_cursor", next}});
 }
 
+Result<Response> pageResponse(store::Store& store, const store::PageQuery& q,
+                              const ListParams& params,
+                              const std::function<boost::json::value(const store::Row&)>& to_json) {
+  store::Page page;
+  TING_RETURN_IF_ERROR(store.read([&](store::Session& s) -> Status {
+    TING_ASSIGN_OR_RETURN(page, store::listPage(s, q, params.page));
+    return Status::ok();
+  }));
+  boost::json::array items;
+  for (const auto& row : page.rows) items.push_back(to_json(row));
+  return listResponse(std::move(items), page, params);
+}
+
 std::vector<FieldDoc> listQueryDocs(const ListSpec& spec) {
   std::string sorts = "id";
   for (const auto& [k, v] : spec.sortable) sorts += ", " + k;

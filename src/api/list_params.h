@@ -2,6 +2,7 @@
 // The list conventions of docs/api.md: limit, cursor, sort, filters.
 
 #include <boost/json/array.hpp>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ Status addTimeFilter(store::PageQuery& q, const std::string& key, const std::str
 
 // {"items": items, "next_cursor": ...}
 Response listResponse(boost::json::array items, const store::Page& page, const ListParams& params);
+
+// Reads one page of `q` and answers it as a list, each row through `to_json`.
+Result<Response> pageResponse(store::Store& store, const store::PageQuery& q,
+                              const ListParams& params,
+                              const std::function<boost::json::value(const store::Row&)>& to_json);
 
 // Query documentation for a list route.
 std::vector<FieldDoc> listQueryDocs(const ListSpec& spec);

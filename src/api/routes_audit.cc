@@ -57,26 +57,20 @@ void addAuditRoutes(Router& router, ApiContext& ctx) {
                     q.filter_params.emplace_back(v);
                   }
                 }
-                store::Page page;
-                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-                  TING_ASSIGN_OR_RETURN(page, store::listPage(s, q, params.page));
-                  return Status::ok();
-                }));
-                boost::json::array items;
-                for (const auto& r : page.rows) {
-                  items.push_back({{"id", r.integer(0)},
-                                   {"at", formatTimestamp(r.integer(1))},
-                                   {"actor_id", r.isNull(2) ? boost::json::value(nullptr)
-                                                            : boost::json::value(r.integer(2))},
-                                   {"actor", r.text(3)},
-                                   {"entity", r.text(4)},
-                                   {"entity_id", r.text(5)},
-                                   {"action", r.text(6)},
-                                   {"before", parsedOrNull(r, 7)},
-                                   {"after", parsedOrNull(r, 8)},
-                                   {"request_id", r.text(9)}});
-                }
-                return listResponse(std::move(items), page, params);
+                return pageResponse(ctx.store, q, params, [](const store::Row& r) {
+                  return boost::json::object{
+                      {"id", r.integer(0)},
+                      {"at", formatTimestamp(r.integer(1))},
+                      {"actor_id",
+                       r.isNull(2) ? boost::json::value(nullptr) : boost::json::value(r.integer(2))},
+                      {"actor", r.text(3)},
+                      {"entity", r.text(4)},
+                      {"entity_id", r.text(5)},
+                      {"action", r.text(6)},
+                      {"before", parsedOrNull(r, 7)},
+                      {"after", parsedOrNull(r, 8)},
+                      {"request_id", r.text(9)}};
+                });
               },
               {.summary = "Audit entries of your tenant, newest first.",
                .tag = "audit",

@@ -148,14 +148,8 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
              q.filter_params.emplace_back(v);
            }
          }
-         store::Page page;
-         TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-           TING_ASSIGN_OR_RETURN(page, store::listPage(s, q, params.page));
-           return Status::ok();
-         }));
-         boost::json::array items;
-         for (const auto& r : page.rows) items.push_back(callJson(r, false));
-         return listResponse(std::move(items), page, params);
+         return pageResponse(ctx.store, q, params,
+                             [](const store::Row& r) { return callJson(r, false); });
        },
        {.summary = "Calls of your tenant, in progress and finished, newest first.",
         .tag = "calls",

@@ -200,14 +200,7 @@ void addIvrRoutes(Router& router, ApiContext& ctx) {
                 store::PageQuery q{.table = "ivr_flows",
                                    .columns = kFlowColumns,
                                    .tenant_id = call.principal->tenant_id};
-                store::Page page;
-                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-                  TING_ASSIGN_OR_RETURN(page, store::listPage(s, q, params.page));
-                  return Status::ok();
-                }));
-                boost::json::array items;
-                for (const auto& row : page.rows) items.push_back(flowJson(row));
-                return listResponse(std::move(items), page, params);
+                return pageResponse(ctx.store, q, params, flowJson);
               },
               {.summary = "IVR flows of your tenant with their current version.",
                .tag = "ivr",
@@ -419,14 +412,7 @@ void addIvrRoutes(Router& router, ApiContext& ctx) {
                       "f.name = ?)";
                   q.filter_params.insert(q.filter_params.end(), {tenant, it->second});
                 }
-                store::Page page;
-                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-                  TING_ASSIGN_OR_RETURN(page, store::listPage(s, q, params.page));
-                  return Status::ok();
-                }));
-                boost::json::array items;
-                for (const auto& row : page.rows) items.push_back(didJson(row));
-                return listResponse(std::move(items), page, params);
+                return pageResponse(ctx.store, q, params, didJson);
               },
               {.summary = "Inbound numbers of your tenant and the flow each runs.",
                .tag = "ivr",

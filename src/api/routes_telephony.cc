@@ -293,14 +293,9 @@ void addTelephonyRoutes(Router& router, ApiContext& ctx) {
                 store::PageQuery q{.table = "trunks",
                                    .columns = kTrunkColumns,
                                    .tenant_id = call.principal->tenant_id};
-                store::Page page;
-                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-                  TING_ASSIGN_OR_RETURN(page, store::listPage(s, q, params.page));
-                  return Status::ok();
-                }));
-                boost::json::array items;
-                for (const auto& row : page.rows) items.push_back(trunkJson(trunkFromRow(row)));
-                return listResponse(std::move(items), page, params);
+                return pageResponse(ctx.store, q, params, [](const store::Row& row) {
+                  return trunkJson(trunkFromRow(row));
+                });
               },
               {.summary = "SIP trunks of your tenant (secrets are never shown: has_secret).",
                .tag = "telephony",

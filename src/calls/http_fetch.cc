@@ -72,17 +72,14 @@ HttpFetcher::~HttpFetcher() {
 }
 
 void HttpFetcher::fetch(Request request) {
-  {
-    std::lock_guard lock(mu_);
-    if (!stopping_) {
-      queue_.push_back(std::move(request));
-      request.done = nullptr;
-    }
-  }
-  if (request.done) {
+  std::unique_lock lock(mu_);
+  if (stopping_) {
+    lock.unlock();
     request.done(unavailable("the server is stopping"));
     return;
   }
+  queue_.push_back(std::move(request));
+  lock.unlock();
   curl_multi_wakeup(static_cast<CURLM*>(multi_));
 }
 

@@ -4,14 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
-#include <optional>
 #include <thread>
 
 #include "api/api_context.h"
 #include "api/http_server.h"
 #include "api/router.h"
 #include "api/ws_hub.h"
-#include "common/secret_box.h"
 #include "identity/auth.h"
 #include "server/demo.h"
 #include "server/telephony.h"
@@ -46,7 +44,6 @@ Result<std::unique_ptr<Storage>> Storage::open(const Config& config, MetricsRegi
 
 struct Server::ApiState {
   api::ApiContext ctx;
-  std::optional<SecretKey> secret_key;  // ctx.secret_key points here
 };
 
 Server::Server(Config config) : config_(std::move(config)) {}
@@ -82,9 +79,8 @@ Status Server::start() {
       },
       &telephony_->calls(), &telephony_->sip(), &telephony_->prompts(),
       [t = telephony_.get()] { return t->reloadDirectory(); },
-      [t = telephony_.get()] { return t->reloadFlows(); }, config_.data_dir}});
-  TING_ASSIGN_OR_RETURN(api_state_->secret_key, loadOrCreateSecretKey(config_.data_dir));
-  api_state_->ctx.secret_key = &*api_state_->secret_key;
+      [t = telephony_.get()] { return t->reloadFlows(); }, config_.data_dir,
+      &telephony_->secretKey()}});
   api::addAllRoutes(*router_, api_state_->ctx);
 
   api::HttpLimits limits{static_cast<std::size_t>(config_.http_body_limit),

@@ -48,6 +48,8 @@ class Telephony {
   calls::CallControl& calls() { return *calls_; }
   sip::SipStack& sip() { return *sip_; }
   tts::PromptCache& prompts() { return *prompt_cache_; }
+  // The installation's key for trunk secrets (loaded by start()).
+  const SecretKey& secretKey() const { return *secret_key_; }
   calls::FlowRegistry& flows() { return flows_; }
 
  private:

@@ -21,15 +21,26 @@ def rms(samples):
     return math.sqrt(sum(s * s for s in samples) / len(samples))
 
 
-def goertzel_power(samples, rate, freq):
-    """Relative power at `freq` (normalized by the signal energy)."""
-    if not samples:
-        return 0.0
+def _goertzel(samples, rate, freq):
+    """The Goertzel filter's output power at `freq`."""
     k = 2 * math.cos(2 * math.pi * freq / rate)
     s1 = s2 = 0.0
     for x in samples:
         s0 = x + k * s1 - s2
         s2, s1 = s1, s0
-    power = s1 * s1 + s2 * s2 - k * s1 * s2
+    return s1 * s1 + s2 * s2 - k * s1 * s2
+
+
+def goertzel_power(samples, rate, freq):
+    """Relative power at `freq` (normalized by the signal energy)."""
+    if not samples:
+        return 0.0
     energy = sum(x * x for x in samples) or 1.0
-    return power / (energy * len(samples) / 2)
+    return _goertzel(samples, rate, freq) / (energy * len(samples) / 2)
+
+
+def tone_amplitude(samples, rate, freq):
+    """The amplitude of the `freq` component, in sample units."""
+    if not samples:
+        return 0.0
+    return 2 * math.sqrt(max(_goertzel(samples, rate, freq), 0.0)) / len(samples)

@@ -4,7 +4,6 @@ caller (SIPp) transferred by the IVR to extension 1001, bridged, and recorded.
 The phone plays a 1 kHz tone, the caller a 600 Hz tone: the recording must
 carry the caller on the left and the phone on the right once bridged."""
 
-import math
 import re
 import struct
 import subprocess
@@ -77,20 +76,6 @@ def rtp_tone_pcap(path, freq, seconds, payload_type=8):
         out.append(frame)
     path.write_bytes(b"".join(out))
     return path
-
-
-def tone_amplitude(samples, freq):
-    """The amplitude of the `freq` component (Goertzel), in sample units."""
-    n = len(samples)
-    if n == 0:
-        return 0.0
-    k = 2 * math.cos(2 * math.pi * freq / RATE)
-    s1 = s2 = 0.0
-    for x in samples:
-        s0 = x + k * s1 - s2
-        s2, s1 = s1, s0
-    power = s1 * s1 + s2 * s2 - k * s1 * s2
-    return 2 * math.sqrt(max(power, 0.0)) / n
 
 
 def blocks(samples):
@@ -304,8 +289,8 @@ def test_ivr_transfer_rings_the_phone_then_bridges_and_records(pbx, phones, work
     assert len(phone_right & set(range(0, first - 6))) <= 2, sorted(phone_right)[:10]
     # ... and not on the left (the caller's side).
     seg = slice(first * BLOCK, last * BLOCK)
-    a_right = tone_amplitude(right[seg], PHONE_HZ)
-    a_left = tone_amplitude(left[seg], PHONE_HZ)
+    a_right = audio_check.tone_amplitude(right[seg], RATE, PHONE_HZ)
+    a_left = audio_check.tone_amplitude(left[seg], RATE, PHONE_HZ)
     assert a_right > 2000 and a_left < 0.02 * a_right, (a_left, a_right)
 
     # Left channel: the caller's tone (about 6 s, sent while bridged); the caller
@@ -315,8 +300,8 @@ def test_ivr_transfer_rings_the_phone_then_bridges_and_records(pbx, phones, work
     assert min(caller_left) >= first - 3, \
         f"the caller's tone began at {min(caller_left) / 10} s, before the bridge ({bridge_s} s)"
     seg = slice(min(caller_left) * BLOCK, (max(caller_left) + 1) * BLOCK)
-    c_left = tone_amplitude(left[seg], CALLER_HZ)
-    c_right = tone_amplitude(right[seg], CALLER_HZ)
+    c_left = audio_check.tone_amplitude(left[seg], RATE, CALLER_HZ)
+    c_right = audio_check.tone_amplitude(right[seg], RATE, CALLER_HZ)
     assert c_left > 2000 and c_right < 0.02 * c_left, (c_left, c_right)
 
     # The phone heard the caller's tone and not its own.
