@@ -97,6 +97,11 @@ Result<AgentTransition> AgentStateMachine::reject(UnixMillis now) {
   return move(AgentState::kAvailable, "rejected", now);
 }
 
+Result<AgentTransition> AgentStateMachine::withdraw(UnixMillis now) {
+  if (state_ != AgentState::kRinging) return illegal(AgentState::kAvailable);
+  return move(AgentState::kAvailable, "withdrawn", now);
+}
+
 Result<AgentTransition> AgentStateMachine::missed(UnixMillis now) {
   if (state_ != AgentState::kRinging) return illegal(AgentState::kAvailable);
   ++missed_;

@@ -43,7 +43,7 @@ struct AgentTransition {
   AgentState from = AgentState::kLoggedOut;
   AgentState to = AgentState::kLoggedOut;
   // Why: the not_ready reason code, or what happened ("login", "offer",
-  // "answer", "rejected", "missed", "call_ended", "wrap_up_expired",
+  // "answer", "rejected", "missed", "withdrawn", "call_ended", "wrap_up_expired",
   // "wrap_up_ended", "ready", "logout").
   std::string reason;
   UnixMillis at = 0;
@@ -88,6 +88,10 @@ class AgentStateMachine {
   // ringing → available (idle_since kept), or → not_ready "missed_offers"
   // when this is the policy's max_missed_offers-th consecutive miss.
   Result<AgentTransition> missed(UnixMillis now);
+  // ringing → available: the offer was withdrawn before the agent could
+  // answer (the caller hung up, or another agent of a ring group answered).
+  // Neither missed nor rejected; idle_since is kept.
+  Result<AgentTransition> withdraw(UnixMillis now);
   // on_call → wrap_up for `wrap_up_ms` (→ available at once when <= 0).
   // Counts the call and its talk time.
   Result<AgentTransition> callEnded(std::int64_t wrap_up_ms, UnixMillis now);

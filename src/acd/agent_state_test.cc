@@ -213,6 +213,23 @@ TEST_F(AgentStateTest, RejectedOfferIsNotAMissedOne) {
   EXPECT_EQ(agent_.state(), AgentState::kAvailable);
 }
 
+TEST_F(AgentStateTest, WithdrawnOfferIsNeitherMissedNorRejected) {
+  ASSERT_TRUE(agent_.login(now()).isOk());
+  const UnixMillis idle = agent_.stats().idle_since;
+  ASSERT_TRUE(agent_.offer(1, now()).isOk());
+  ASSERT_TRUE(agent_.missed(now()).isOk());
+  ASSERT_TRUE(agent_.offer(2, now()).isOk());
+  advance(3s);
+  auto t = agent_.withdraw(now());
+  ASSERT_TRUE(t.isOk());
+  EXPECT_EQ(t->reason, "withdrawn");
+  EXPECT_EQ(agent_.state(), AgentState::kAvailable);
+  EXPECT_EQ(agent_.consecutiveMissed(), 1);
+  EXPECT_EQ(agent_.stats().idle_since, idle);
+  EXPECT_FALSE(agent_.currentCall().has_value());
+  EXPECT_FALSE(agent_.withdraw(now()).isOk());
+}
+
 TEST_F(AgentStateTest, AnsweredOfferResetsTheMissedCount) {
   ASSERT_TRUE(agent_.login(now()).isOk());
   for (int round = 0; round < 3; ++round) {

@@ -361,6 +361,18 @@ Status Router::cancel(CallId call) {
   return Status::ok();
 }
 
+std::optional<std::size_t> Router::position(CallId call) const {
+  auto it = calls_.find(call);
+  if (it == calls_.end()) return std::nullopt;
+  const CallRecord& r = *it->second;
+  std::size_t ahead = 0;
+  for (const auto& [profile, group] : r.queue->groups) {
+    ahead += static_cast<std::size_t>(
+        std::distance(group.calls.begin(), group.calls.lower_bound(r.key)));
+  }
+  return ahead + 1;
+}
+
 Status Router::changePriority(CallId call, int priority) {
   auto it = calls_.find(call);
   if (it == calls_.end()) return notFound("call " + std::to_string(call) + " is not queued");

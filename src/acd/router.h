@@ -146,6 +146,11 @@ class Router {
   Status cancel(CallId call);
   Status changePriority(CallId call, int priority);
   std::size_t waitingCount(const QueueId& queue) const;
+  // The call's place in its queue, 1 for the next to be served (calls ahead
+  // of it across all requirement groups, plus one); nullopt when it is not
+  // queued. O(C) in the queue's waiting calls: for announcements, not for
+  // routing.
+  std::optional<std::size_t> position(CallId call) const;
 
   // The call to offer now in `queue` and to whom, or nullopt when no waiting
   // call has an eligible agent. The call leaves the queue and the agents

@@ -304,5 +304,22 @@ TEST(StrategyName, RoundTrips) {
   EXPECT_EQ(parseStrategy("nearest"), std::nullopt);
 }
 
+TEST_F(RouterTest, PositionCountsCallsAheadByPriorityThenArrival) {
+  makeQueue(Strategy::kLongestIdle);
+  call(1);
+  clock_.advance(1s);
+  call(2);
+  clock_.advance(1s);
+  call(3, /*priority=*/5);
+  EXPECT_EQ(router_.position(3), 1u);
+  EXPECT_EQ(router_.position(1), 2u);
+  EXPECT_EQ(router_.position(2), 3u);
+  ASSERT_TRUE(router_.cancel(1).isOk());
+  EXPECT_EQ(router_.position(2), 2u);
+  EXPECT_FALSE(router_.position(1).has_value());
+  ASSERT_TRUE(router_.changePriority(2, 9).isOk());
+  EXPECT_EQ(router_.position(2), 1u);
+}
+
 }  // namespace
 }  // namespace ting::acd

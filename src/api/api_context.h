@@ -35,6 +35,7 @@ struct ApiContext {
   tts::PromptCache* prompts = nullptr;
   std::function<Status()> reload_sip_directory;  // after SIP accounts or trunks change
   std::function<Status()> reload_flows;          // after a flow or DID changes
+  std::function<Status()> reload_acd;            // after queues, members or skills change
   std::string data_dir;                          // recordings live under it
   // Seals trunk secrets at rest; owned by the server. Null: trunks cannot
   // hold secrets.
@@ -50,6 +51,7 @@ void addAuditRoutes(Router& router, ApiContext& ctx);
 void addCallRoutes(Router& router, ApiContext& ctx);
 void addIvrRoutes(Router& router, ApiContext& ctx);
 void addTelephonyRoutes(Router& router, ApiContext& ctx);
+void addAcdRoutes(Router& router, ApiContext& ctx);
 
 // After a committed change: runs `reload` (when set) so the change takes
 // effect in the running telephony. Returns `done` when it succeeds, else a

@@ -74,6 +74,7 @@ void addAllRoutes(Router& router, ApiContext& ctx) {
   addCallRoutes(router, ctx);
   addIvrRoutes(router, ctx);
   addTelephonyRoutes(router, ctx);
+  addAcdRoutes(router, ctx);
 }
 
 }  // namespace ting::api

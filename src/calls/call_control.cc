@@ -1,5 +1,7 @@
 #include "calls/call_control.h"
 
+#include "calls/call_state.h"
+
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 
@@ -17,9 +19,7 @@
 namespace ting::calls {
 namespace {
 
-constexpr std::uint64_t kBeepPlayId = ~std::uint64_t{0};
 constexpr size_t kMaxLookupAnswer = 1 << 20;  // docs/ivr.md: at most 1 MiB
-constexpr std::uint64_t kRingbackPlayId = kBeepPlayId - 1;
 
 // 1 kHz for 400 ms before a voicemail.
 media::ToneGenerator::Spec beep() {
@@ -30,15 +30,6 @@ media::ToneGenerator::Spec beep() {
   return s;
 }
 
-// The Chinese ringback tone (GB 450 Hz, 1 s on, 4 s off) while a transfer rings.
-media::ToneGenerator::Spec ringback() {
-  media::ToneGenerator::Spec s;
-  s.freq1_hz = 450;
-  s.level = 0.2;
-  s.on_ms = 1000;
-  s.off_ms = 4000;
-  return s;
-}
 
 std::string datePath(UnixMillis at) {
   std::time_t t = at / 1000;
@@ -60,6 +51,8 @@ std::string newCallRef(UnixMillis now) {
   return std::string(buf) + token;
 }
 
+}  // namespace
+
 Result<media::RemoteMedia> remoteFrom(const sip::AudioAnswer& answer) {
   media::RemoteMedia r;
   r.address.sin_family = AF_INET;
@@ -77,38 +70,6 @@ Result<media::RemoteMedia> remoteFrom(const sip::AudioAnswer& answer) {
   if (r.address.sin_addr.s_addr == 0) r.send = false;
   return r;
 }
-
-}  // namespace
-
-struct CallControl::Call {
-  std::string ref;
-  std::int64_t tenant_id = 0;
-  sip::LegId leg = 0;
-  media::SessionId media = 0;
-  std::uint16_t media_port = 0;
-  std::uint64_t sdp_session = 0;
-  std::uint64_t sdp_version = 0;
-  std::string from_number, to_number, did;
-  UnixMillis arrived_at = 0, answered_at = 0;
-  std::string state = "ringing";
-  FlowRef flow;
-  std::unique_ptr<ivr::Session> ivr;
-  EventLoop::TimerId timer = 0;
-  std::string recording_path;  // relative to the data dir
-  std::string answer_sdp;      // until the call is answered
-  int messages = 0;
-  std::map<std::uint64_t, std::string> message_paths;  // record id → relative path
-  bool held = false;
-  // transfer to a phone
-  sip::LegId agent_leg = 0;
-  media::SessionId agent_media = 0;
-  std::uint16_t agent_port = 0;
-  std::string transfer_target;
-  std::string transfer_kind;  // "extension" or "number"
-  EventLoop::TimerId transfer_timer = 0;
-  bool bridged = false;
-  bool ended = false;
-};
 
 CallControl::CallControl(CallControlConfig config, sip::SipDirectory& directory,
                          FlowRegistry& flows, PromptSource& prompts, CallRecords& records,
@@ -148,6 +109,7 @@ void CallControl::stop(std::chrono::seconds drain) {
   }
   std::promise<void> done;
   loop_.post([this, &done] {
+    stopping_ = true;
     std::vector<Call*> all;
     for (auto& [ref, c] : calls_) all.push_back(c.get());
     for (Call* c : all) hangup(*c, "shutdown", "system");
@@ -179,8 +141,10 @@ void CallControl::onReinvite(sip::LegId leg, std::string sdp) {
 void CallControl::onOutgoingAnswer(sip::LegId leg, int status, std::string sdp) {
   loop_.post([this, leg, status, sdp = std::move(sdp)] { outgoingAnswer(leg, status, sdp); });
 }
-void CallControl::onTerminated(sip::LegId leg, bool by_remote, int, std::string cause) {
-  loop_.post([this, leg, by_remote, cause = std::move(cause)] { terminated(leg, by_remote, cause); });
+void CallControl::onTerminated(sip::LegId leg, bool by_remote, int status, std::string cause) {
+  loop_.post([this, leg, by_remote, status, cause = std::move(cause)] {
+    terminated(leg, by_remote, status, cause);
+  });
 }
 void CallControl::onDtmf(media::SessionId session, char d) {
   loop_.post([this, session, d] { digit(session, d); });
@@ -443,7 +407,7 @@ void CallControl::play(Call& call, const ivr::Play& p) {
 }
 
 void CallControl::transfer(Call& call, const ivr::Transfer& t) {
-  if (!t.queue.empty()) return transferFailed(call, "queues arrive with the ACD");
+  if (!t.queue.empty()) return enterQueue(call, t.queue);
   // Where the new leg goes, and who it says is calling.
   std::string target_uri, from, target_key = "extension", target = t.extension;
   std::optional<sip::TrunkCredentials> credentials;
@@ -518,8 +482,13 @@ void CallControl::transferFailed(Call& call, const std::string& why) {
 
 void CallControl::outgoingAnswer(sip::LegId leg, int status, const std::string& sdp) {
   Call* call = byLeg(leg);
-  if (call == nullptr || call->agent_leg != leg) return;
-  if (status >= 300) return;  // onTerminated follows and reports the failure
+  if (call == nullptr || status >= 300) return;  // onTerminated reports failures
+  if (call->agent_leg != leg) {
+    for (const auto& o : call->offers) {
+      if (o.leg == leg) return offerAnswered(*call, leg, sdp);
+    }
+    return;
+  }
   auto offer = sip::parseSdp(sdp);
   auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
   auto remote = answer ? remoteFrom(*answer) : Result<media::RemoteMedia>(answer.status());
@@ -531,16 +500,20 @@ void CallControl::outgoingAnswer(sip::LegId leg, int status, const std::string& 
   }
   if (call->transfer_timer != 0) loop_.cancel(call->transfer_timer);
   call->transfer_timer = 0;
-  media_->setRemote(call->agent_media, *remote);
-  media_->stopPlay(call->media);
-  media_->bridge(call->media, call->agent_media);
-  call->bridged = true;
-  call->state = "bridged";
-  if (call->timer != 0) loop_.cancel(call->timer);
-  call->timer = 0;
-  boost::json::object data{{"call_id", call->ref}, {call->transfer_kind, call->transfer_target}};
-  publish(*call, "call.bridged", boost::json::serialize(data));
-  snapshot(*call);
+  bridgeTo(*call, &*remote);
+}
+
+void CallControl::bridgeTo(Call& call, const media::RemoteMedia* remote) {
+  if (remote != nullptr) media_->setRemote(call.agent_media, *remote);
+  media_->stopPlay(call.media);
+  media_->bridge(call.media, call.agent_media);
+  call.bridged = true;
+  call.state = "bridged";
+  if (call.timer != 0) loop_.cancel(call.timer);
+  call.timer = 0;
+  boost::json::object data{{"call_id", call.ref}, {call.transfer_kind, call.transfer_target}};
+  publish(call, "call.bridged", boost::json::serialize(data));
+  snapshot(call);
 }
 
 void CallControl::reinvite(sip::LegId leg, const std::string& sdp) {
@@ -575,14 +548,18 @@ void CallControl::reinvite(sip::LegId leg, const std::string& sdp) {
   snapshot(*call);
 }
 
-void CallControl::terminated(sip::LegId leg, bool by_remote, const std::string& cause) {
+void CallControl::terminated(sip::LegId leg, bool by_remote, int status,
+                             const std::string& cause) {
   Call* call = byLeg(leg);
   by_leg_.erase(leg);
   if (call == nullptr) return;
+  for (const auto& o : call->offers) {
+    if (o.leg == leg) return offerEnded(*call, leg, status);
+  }
   if (leg == call->agent_leg) {
     call->agent_leg = 0;
+    if (call->agent_user != 0) return agentLegEnded(*call);
     if (!call->bridged) return transferFailed(*call, "the phone did not answer (" + cause + ")");
-    // The agent hung up: the call ends (a satisfaction survey comes with the ACD).
     return hangup(*call, "agent_hangup", "agent");
   }
   call->leg = 0;
@@ -610,6 +587,7 @@ void CallControl::finish(Call& call, const std::string& cause, const std::string
     sip_->hangup(call.agent_leg);
   }
   if (call.ivr && by == "caller") call.ivr->onCallerHangup(now);
+  leaveQueue(call);  // the ACD: abandoned while waiting, offers withdrawn, agent to wrap-up
   // Media sessions stay mapped until their recordings report done.
   if (call.agent_media != 0) media_->release(call.agent_media);
   media_->release(call.media);
@@ -629,13 +607,18 @@ void CallControl::digit(media::SessionId session, char d) {
   if (call == nullptr || call->ended || session != call->media) return;
   boost::json::object data{{"call_id", call->ref}, {"digit", std::string(1, d)}};
   publish(*call, "call.dtmf", boost::json::serialize(data));
+  if (!call->queue.empty() && (call->acd_id != 0 || !call->phase.empty())) {
+    return queueDigit(*call, d);  // queued (callback key) or in the survey
+  }
   if (call->ivr && !call->bridged) run(*call, call->ivr->onDigit(d, clock_.nowMillis()));
 }
 
 void CallControl::playDone(media::SessionId session, std::uint64_t play_id) {
   if (play_id == kBeepPlayId || play_id == kRingbackPlayId) return;
   Call* call = byMedia(session);
-  if (call == nullptr || call->ended || session != call->media || !call->ivr) return;
+  if (call == nullptr || call->ended || session != call->media) return;
+  if (play_id >= kFirstQueuePlayId) return queuePlayDone(*call, play_id);
+  if (!call->ivr) return;
   run(*call, call->ivr->onPlayDone(play_id, clock_.nowMillis()));
 }
 

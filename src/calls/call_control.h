@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "acd/router.h"
+#include "calls/acd_setup.h"
 #include "calls/call_records.h"
 #include "calls/flow_registry.h"
 #include "calls/http_fetch.h"
@@ -81,6 +83,17 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   std::vector<ActiveCall> activeCalls(std::int64_t tenant_id) const;
   size_t activeCount() const { return active_count_.load(); }
 
+  // The ACD (docs/acd.md). Thread-safe: each runs on the call-control thread
+  // and returns its result. applyAcd() replaces the queues, members, skills
+  // and policies; agents keep their state, calls keep waiting.
+  void applyAcd(AcdSetup setup);
+  Result<AgentStateView> agentState(std::int64_t tenant_id, const std::string& staff_no);
+  std::vector<AgentStateView> agentStates(std::int64_t tenant_id);
+  // state: "available" (also ends wrap-up early), "not_ready" with a reason
+  // code, "logged_out".
+  Result<AgentStateView> setAgentState(std::int64_t tenant_id, const std::string& staff_no,
+                                       const std::string& state, const std::string& reason);
+
   // SipListener (SIP thread).
   void onIncomingCall(sip::IncomingCall call) override;
   void onReinvite(sip::LegId leg, std::string sdp) override;
@@ -95,13 +108,15 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void onMediaTimeout(media::SessionId session) override;
 
   struct Call;
+  struct AcdAgent;
+  struct AcdQueue;
 
  private:
   void incoming(sip::IncomingCall in);
   void answerCall(Call& call);
   void reinvite(sip::LegId leg, const std::string& sdp);
   void outgoingAnswer(sip::LegId leg, int status, const std::string& sdp);
-  void terminated(sip::LegId leg, bool by_remote, const std::string& cause);
+  void terminated(sip::LegId leg, bool by_remote, int status, const std::string& cause);
   void digit(media::SessionId session, char digit);
   void playDone(media::SessionId session, std::uint64_t play_id);
   void recordingDone(media::SessionId session, std::uint64_t record_id, bool ok,
@@ -118,6 +133,42 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void finish(Call& call, const std::string& cause, const std::string& by);
   void publish(const Call& call, const std::string& name, std::string data_json);
   void snapshot(const Call& call);
+  // Joins the caller and call.agent_media (setting its remote first when given).
+  void bridgeTo(Call& call, const media::RemoteMedia* remote);
+  template <typename Fn>
+  auto onLoop(Fn fn) -> decltype(fn());
+
+  // The ACD (call_queue.cc).
+  void enterQueue(Call& call, const std::string& queue_name);
+  void leaveQueue(Call& call);
+  void dispatch(const std::string& queue_key);
+  void dispatchFor(AcdAgent& agent);
+  void offer(const acd::Offer& offer, AcdQueue& queue);
+  void requeue(Call& call, bool dispatch_now);
+  void offerAnswered(Call& call, sip::LegId leg, const std::string& sdp);
+  void offerEnded(Call& call, sip::LegId leg, int status);
+  void offerTimedOut(const std::string& ref);
+  void withdrawOffers(Call& call);
+  void agentLegEnded(Call& call);
+  void endAgentCall(Call& call);
+  void maxWaitReached(const std::string& ref);
+  void overflow(Call& call, AcdQueue& queue);
+  void queueFailed(Call& call, AcdQueue* queue, const std::string& why);
+  void announce(const std::string& ref);
+  void musicOnHold(Call& call);
+  void queuedCallback(Call& call);
+  void queueDigit(Call& call, char digit);
+  void queuePlayDone(Call& call, std::uint64_t play_id);
+  void playText(Call& call, std::uint64_t play_id, std::string text);
+  void agentChanged(AcdAgent& agent, Result<acd::AgentTransition> transition,
+                    bool cooldown = false);
+  void leaveEmptyQueues(AcdAgent& agent);
+  void queueEvent(const Call& call, const AcdQueue& queue, std::string event,
+                  std::string staff_no = "", int position = 0, std::string detail = "");
+  AgentStateView viewOf(const AcdAgent& agent) const;
+  AcdAgent* agentByStaff(std::int64_t tenant_id, const std::string& staff_no);
+  AcdQueue* queueByName(std::int64_t tenant_id, const std::string& name);
+  std::int64_t waitedMs(const Call& call) const;
 
   CallControlConfig config_;
   sip::SipDirectory& directory_;
@@ -136,6 +187,23 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   std::unordered_map<sip::LegId, std::string> by_leg_;
   std::unordered_map<media::SessionId, std::string> by_media_;
   std::map<std::int64_t, int> per_tenant_;
+
+  // The ACD, loop thread only. Queue keys are "<tenant id>/<name>"; agent ids
+  // are user ids.
+  acd::Router router_;
+  std::map<std::int64_t, acd::AgentPolicy> policies_;  // by tenant; stable addresses
+  std::unordered_map<std::int64_t, std::unique_ptr<AcdAgent>> agents_;
+  std::map<std::pair<std::int64_t, std::string>, std::int64_t> agent_by_staff_;
+  std::unordered_map<std::string, std::unique_ptr<AcdQueue>> queues_;
+  std::unordered_map<acd::CallId, std::string> acd_calls_;  // router id → call ref
+  acd::CallId next_acd_id_ = 1;
+  bool stopping_ = false;  // no new offers while shutting down
+  struct Abandoned {
+    std::string queue;
+    UnixMillis queued_at = 0;
+    UnixMillis until = 0;
+  };
+  std::map<std::pair<std::int64_t, std::string>, Abandoned> abandoned_;  // (tenant, number)
 
   std::atomic<size_t> active_count_{0};
   mutable std::mutex snapshot_mu_;

@@ -77,6 +77,68 @@ void CallRecords::callbackRequested(std::int64_t tenant_id, std::string ref, std
   });
 }
 
+void CallRecords::queued(std::int64_t tenant_id, std::string ref, std::string queue,
+                         UnixMillis at) {
+  write(tenant_id, [=](store::Tx& tx) -> Status {
+    return tx.session().exec(
+        "UPDATE calls SET queue = ?, queued_at = ? WHERE tenant_id = ? AND call_ref = ?",
+        {queue, at, tenant_id, ref});
+  });
+}
+
+void CallRecords::agentConnected(std::int64_t tenant_id, std::string ref, std::string staff_no,
+                                 UnixMillis at) {
+  write(tenant_id, [=](store::Tx& tx) -> Status {
+    return tx.session().exec(
+        "UPDATE calls SET agent_staff_no = ?, agent_answered_at = ? WHERE tenant_id = ? AND "
+        "call_ref = ?",
+        {staff_no, at, tenant_id, ref});
+  });
+}
+
+void CallRecords::satisfaction(std::int64_t tenant_id, std::string ref, int score) {
+  write(tenant_id, [=](store::Tx& tx) -> Status {
+    return tx.session().exec(
+        "UPDATE calls SET satisfaction = ? WHERE tenant_id = ? AND call_ref = ?",
+        {std::int64_t{score}, tenant_id, ref});
+  });
+}
+
+void CallRecords::queueEvent(QueueEvent e) {
+  const std::int64_t tenant = e.tenant_id;
+  write(tenant, [e = std::move(e)](store::Tx& tx) -> Status {
+    return tx.session().exec(
+        "INSERT INTO queue_events (tenant_id, queue, call_ref, event, staff_no, position, "
+        "wait_ms, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {e.tenant_id, e.queue, store::textOrNull(e.call_ref), e.event,
+         store::textOrNull(e.staff_no),
+         e.position > 0 ? store::Value(std::int64_t{e.position}) : store::Value(),
+         e.wait_ms >= 0 ? store::Value(e.wait_ms) : store::Value(), store::textOrNull(e.detail),
+         e.at});
+  });
+}
+
+void CallRecords::agentStateChanged(AgentStateChange c) {
+  const std::int64_t tenant = c.tenant_id;
+  write(tenant, [c = std::move(c)](store::Tx& tx) -> Status {
+    return tx.session().exec(
+        "INSERT INTO agent_state_log (tenant_id, user_id, staff_no, from_state, to_state, reason, "
+        "call_ref, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        {c.tenant_id, c.user_id, c.staff_no, c.from, c.to, c.reason,
+         store::textOrNull(c.call_ref), c.at});
+  });
+}
+
+void CallRecords::queueCallbackRequested(std::int64_t tenant_id, std::string ref,
+                                         std::string number, std::string queue) {
+  write(tenant_id, [=](store::Tx& tx) -> Status {
+    return tx.session().exec(
+        "INSERT INTO callback_requests (tenant_id, call_ref, number, recording_path, source, "
+        "status, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, 'queued', ?, ?)",
+        {tenant_id, ref, number, "queue:" + queue, tx.now(), tx.now()});
+  });
+}
+
 namespace {
 
 // Removes a file under the data directory; a file already gone is fine.

@@ -27,6 +27,29 @@ struct CallRecord {
   std::string recording_path;  // relative to the data directory
 };
 
+// One line of the queue event log (docs/acd.md lists the events).
+struct QueueEvent {
+  std::int64_t tenant_id = 0;
+  std::string queue;
+  std::string call_ref;
+  std::string event;  // entered, offered, answered, missed, rejected, abandoned, timed_out, ...
+  std::string staff_no;
+  int position = 0;   // 0: not applicable
+  std::int64_t wait_ms = -1;  // < 0: not applicable
+  std::string detail;
+  UnixMillis at = 0;
+};
+
+// One agent state change (acd::AgentTransition with names).
+struct AgentStateChange {
+  std::int64_t tenant_id = 0;
+  std::int64_t user_id = 0;
+  std::string staff_no;
+  std::string from, to, reason;
+  std::string call_ref;
+  UnixMillis at = 0;
+};
+
 class CallRecords {
  public:
   explicit CallRecords(store::Store& store);
@@ -42,6 +65,18 @@ class CallRecords {
   void recordingDone(std::int64_t tenant_id, std::string ref, std::int64_t duration_ms);
   void callbackRequested(std::int64_t tenant_id, std::string ref, std::string number,
                          std::string recording_path);
+
+  // The ACD: the call entered a queue; an agent took it; the caller's
+  // satisfaction answer (1-5).
+  void queued(std::int64_t tenant_id, std::string ref, std::string queue, UnixMillis at);
+  void agentConnected(std::int64_t tenant_id, std::string ref, std::string staff_no,
+                      UnixMillis at);
+  void satisfaction(std::int64_t tenant_id, std::string ref, int score);
+  void queueEvent(QueueEvent event);
+  void agentStateChanged(AgentStateChange change);
+  // A caller who asked to be called back from a queue (source 'queue').
+  void queueCallbackRequested(std::int64_t tenant_id, std::string ref, std::string number,
+                              std::string queue);
 
   // Recording retention: for each tenant with a retention period
   // (tenants.recording_retention_days > 0), deletes the recordings and left

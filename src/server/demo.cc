@@ -102,6 +102,26 @@ Status seedDemoTelephony(store::Tx& tx, std::int64_t tenant_id, const std::strin
         "'4000', ?, ?, ?)",
         {tenant, flow.integer(0), tx.now(), tx.now()}));
   }
+  // Queue `support` (the demo IVR's option 1) with the five agents.
+  TING_ASSIGN_OR_RETURN(auto queues, s.query("SELECT id FROM queues WHERE tenant_id = ? AND "
+                                             "name = 'support'",
+                                             {tenant}));
+  if (queues.empty()) {
+    TING_RETURN_IF_ERROR(s.exec(
+        "INSERT INTO queues (tenant_id, name, display_name, callback_key, created_at, "
+        "updated_at) VALUES (?, 'support', '客户服务 Customer service', '9', ?, ?)",
+        {tenant, tx.now(), tx.now()}));
+    TING_ASSIGN_OR_RETURN(auto queue, s.queryOne("SELECT id FROM queues WHERE tenant_id = ? AND "
+                                                 "name = 'support'",
+                                                 {tenant}));
+    for (const auto& du : kDemoUsers) {
+      if (du.role != Role::kAgent) continue;
+      TING_RETURN_IF_ERROR(s.exec(
+          "INSERT INTO queue_members (tenant_id, queue_id, user_id, tier, created_at) "
+          "SELECT ?, ?, id, 0, ? FROM users WHERE tenant_id = ? AND username = ?",
+          {tenant, queue.integer(0), tx.now(), tenant, std::string(du.username)}));
+    }
+  }
   return Status::ok();
 }
 

@@ -79,7 +79,8 @@ Status Server::start() {
       },
       &telephony_->calls(), &telephony_->sip(), &telephony_->prompts(),
       [t = telephony_.get()] { return t->reloadDirectory(); },
-      [t = telephony_.get()] { return t->reloadFlows(); }, config_.data_dir,
+      [t = telephony_.get()] { return t->reloadFlows(); },
+      [t = telephony_.get()] { return t->reloadAcd(); }, config_.data_dir,
       &telephony_->secretKey()}});
   api::addAllRoutes(*router_, api_state_->ctx);
 

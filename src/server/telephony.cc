@@ -230,6 +230,101 @@ Status Telephony::reloadFlows() {
   return Status::ok();
 }
 
+Status Telephony::reloadAcd() {
+  calls::AcdSetup setup;
+  TING_RETURN_IF_ERROR(store_.read([&](store::Session& s) -> Status {
+    TING_ASSIGN_OR_RETURN(auto tenants,
+                          s.query("SELECT id, not_ready_reasons, max_missed_offers FROM tenants",
+                                  {}));
+    for (const auto& r : tenants) {
+      calls::TenantAcdPolicy p;
+      p.tenant_id = r.integer(0);
+      p.policy.not_ready_reasons.clear();
+      std::string list = r.text(1);
+      for (size_t start = 0; start <= list.size();) {
+        size_t comma = list.find(',', start);
+        if (comma == std::string::npos) comma = list.size();
+        if (comma > start) p.policy.not_ready_reasons.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+      }
+      p.policy.max_missed_offers = static_cast<int>(r.integer(2));
+      setup.policies.push_back(std::move(p));
+    }
+    // Agents: every enabled agent, and anyone else who is a queue member.
+    TING_ASSIGN_OR_RETURN(
+        auto users,
+        s.query("SELECT u.id, u.tenant_id, u.username, u.display_name, u.sip_extension FROM users u "
+                "WHERE u.disabled = 0 AND (u.role = 'agent' OR EXISTS (SELECT 1 FROM "
+                "queue_members m WHERE m.user_id = u.id)) ORDER BY u.id",
+                {}));
+    std::map<std::int64_t, size_t> index;
+    for (const auto& r : users) {
+      calls::AgentSetup a;
+      a.user_id = r.integer(0);
+      a.tenant_id = r.integer(1);
+      a.staff_no = r.text(2);
+      a.display_name = r.text(3);
+      a.sip_extension = r.isNull(4) ? "" : r.text(4);
+      index[a.user_id] = setup.agents.size();
+      setup.agents.push_back(std::move(a));
+    }
+    TING_ASSIGN_OR_RETURN(auto skills, s.query("SELECT user_id, skill, level FROM agent_skills", {}));
+    for (const auto& r : skills) {
+      if (auto it = index.find(r.integer(0)); it != index.end()) {
+        setup.agents[it->second].skills[r.text(1)] = static_cast<int>(r.integer(2));
+      }
+    }
+    TING_ASSIGN_OR_RETURN(
+        auto queues,
+        s.query("SELECT id, tenant_id, name, display_name, strategy, offer_timeout_s, wrap_up_s, "
+                "max_wait_s, overflow_action, overflow_queue, join_empty, leave_empty, "
+                "announce_interval_s, callback_key, abandon_return_s, announce_staff_no, survey, "
+                "skills FROM queues ORDER BY id",
+                {}));
+    std::map<std::int64_t, size_t> qindex;
+    for (const auto& r : queues) {
+      calls::QueueSetup q;
+      q.id = r.integer(0);
+      q.tenant_id = r.integer(1);
+      q.name = r.text(2);
+      q.display_name = r.text(3);
+      q.strategy = acd::parseStrategy(r.text(4)).value_or(acd::Strategy::kLongestIdle);
+      q.offer_timeout_s = static_cast<int>(r.integer(5));
+      q.wrap_up_s = static_cast<int>(r.integer(6));
+      q.max_wait_s = static_cast<int>(r.integer(7));
+      q.overflow = calls::parseOverflow(r.text(8)).value_or(calls::Overflow::kFallback);
+      q.overflow_queue = r.isNull(9) ? "" : r.text(9);
+      q.join_empty = r.integer(10) != 0;
+      q.leave_empty = r.integer(11) != 0;
+      q.announce_interval_s = static_cast<int>(r.integer(12));
+      q.callback_key = r.text(13);
+      q.abandon_return_s = static_cast<int>(r.integer(14));
+      q.announce_staff_no = r.integer(15) != 0;
+      q.survey = r.integer(16) != 0;
+      auto skills = calls::parseQueueSkills(r.text(17));
+      if (!skills) {
+        spdlog::warn("queue {}: skills ignored: {}", q.name, skills.status().message());
+      } else {
+        q.skills = std::move(*skills);
+      }
+      qindex[q.id] = setup.queues.size();
+      setup.queues.push_back(std::move(q));
+    }
+    TING_ASSIGN_OR_RETURN(auto members, s.query("SELECT queue_id, user_id, tier FROM "
+                                                "queue_members ORDER BY id",
+                                                {}));
+    for (const auto& r : members) {
+      if (auto it = qindex.find(r.integer(0)); it != qindex.end()) {
+        setup.queues[it->second].members.push_back(
+            {r.integer(1), static_cast<int>(r.integer(2))});
+      }
+    }
+    return Status::ok();
+  }));
+  calls_->applyAcd(std::move(setup));
+  return Status::ok();
+}
+
 Status Telephony::start() {
   const std::filesystem::path data = config_.data_dir;
   std::string host;
@@ -277,6 +372,7 @@ Status Telephony::start() {
   records_->startRetention(data, SystemClock::instance(), std::chrono::hours(1));
   TING_RETURN_IF_ERROR(media_->start());
   calls_->start();
+  TING_RETURN_IF_ERROR(reloadAcd());
   TING_RETURN_IF_ERROR(sip_->start());
   started_ = true;
   return Status::ok();

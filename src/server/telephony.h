@@ -44,6 +44,8 @@ class Telephony {
   Status reloadDirectory();
   // Re-reads DIDs and the current version of every flow.
   Status reloadFlows();
+  // Re-reads queues, members, agents' skills and tenants' agent policies.
+  Status reloadAcd();
 
   calls::CallControl& calls() { return *calls_; }
   sip::SipStack& sip() { return *sip_; }

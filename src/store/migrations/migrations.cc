@@ -189,6 +189,93 @@ CREATE TABLE callback_requests (
 CREATE INDEX callback_requests_tenant ON callback_requests (tenant_id, status, id);
 )sql";
 
+// ACD: queues and their members, agents' skills, the agent state log and the
+// queue event log (service level, speed of answer, abandons, AHT, occupancy
+// are computed from these two logs), and what calls gained with queues.
+constexpr const char* kV3Acd = R"sql(
+ALTER TABLE tenants ADD COLUMN not_ready_reasons TEXT NOT NULL DEFAULT 'break,meal,training,meeting';
+ALTER TABLE tenants ADD COLUMN max_missed_offers INTEGER NOT NULL DEFAULT 3;
+
+CREATE TABLE queues (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  display_name TEXT NOT NULL DEFAULT '',
+  strategy TEXT NOT NULL DEFAULT 'longest_idle',
+  offer_timeout_s INTEGER NOT NULL DEFAULT 20,
+  wrap_up_s INTEGER NOT NULL DEFAULT 10,
+  max_wait_s INTEGER NOT NULL DEFAULT 600,
+  overflow_action TEXT NOT NULL DEFAULT 'fallback',
+  overflow_queue TEXT,
+  join_empty INTEGER NOT NULL DEFAULT 0,
+  leave_empty INTEGER NOT NULL DEFAULT 1,
+  announce_interval_s INTEGER NOT NULL DEFAULT 30,
+  callback_key TEXT NOT NULL DEFAULT '',
+  abandon_return_s INTEGER NOT NULL DEFAULT 300,
+  announce_staff_no INTEGER NOT NULL DEFAULT 0,
+  survey INTEGER NOT NULL DEFAULT 0,
+  skills TEXT NOT NULL DEFAULT '[]',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+
+CREATE TABLE queue_members (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  queue_id BIGINT NOT NULL REFERENCES queues(id),
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  tier INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  UNIQUE (queue_id, user_id)
+);
+
+CREATE TABLE agent_skills (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  skill TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  UNIQUE (user_id, skill)
+);
+
+CREATE TABLE agent_state_log (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  staff_no TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  call_ref TEXT,
+  at BIGINT NOT NULL
+);
+CREATE INDEX agent_state_log_tenant_at ON agent_state_log (tenant_id, at, id);
+CREATE INDEX agent_state_log_user_at ON agent_state_log (user_id, at, id);
+
+CREATE TABLE queue_events (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  queue TEXT NOT NULL,
+  call_ref TEXT,
+  event TEXT NOT NULL,
+  staff_no TEXT,
+  position INTEGER,
+  wait_ms BIGINT,
+  detail TEXT,
+  at BIGINT NOT NULL
+);
+CREATE INDEX queue_events_tenant_at ON queue_events (tenant_id, at, id);
+CREATE INDEX queue_events_call ON queue_events (call_ref, id);
+
+ALTER TABLE calls ADD COLUMN queue TEXT;
+ALTER TABLE calls ADD COLUMN agent_staff_no TEXT;
+ALTER TABLE calls ADD COLUMN queued_at BIGINT;
+ALTER TABLE calls ADD COLUMN agent_answered_at BIGINT;
+ALTER TABLE calls ADD COLUMN satisfaction INTEGER;
+ALTER TABLE calls ADD COLUMN parent_ref TEXT;
+)sql";
+
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
   for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
     sql.replace(pos, from.size(), to);
@@ -214,6 +301,7 @@ const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "foundation: tenants, users, sessions, customers, audit log", kV1Foundation},
       {2, "telephony: SIP identities, trunks, numbers, IVR flows, calls", kV2Telephony},
+      {3, "acd: queues, members, skills, agent state and queue event logs", kV3Acd},
   };
   return kMigrations;
 }

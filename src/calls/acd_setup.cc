@@ -1,0 +1,106 @@
+#include "calls/acd_setup.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace ting::calls {
+
+const char* overflowName(Overflow overflow) {
+  switch (overflow) {
+    case Overflow::kFallback:
+      return "fallback";
+    case Overflow::kQueue:
+      return "queue";
+    case Overflow::kCallback:
+      return "callback";
+    case Overflow::kHangup:
+      return "hangup";
+  }
+  return "fallback";
+}
+
+std::optional<Overflow> parseOverflow(std::string_view name) {
+  for (Overflow o : {Overflow::kFallback, Overflow::kQueue, Overflow::kCallback, Overflow::kHangup}) {
+    if (name == overflowName(o)) return o;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+constexpr size_t kMaxSkills = 8;
+constexpr size_t kMaxSteps = 8;
+constexpr std::int64_t kMaxAfterSeconds = 86'400;
+
+bool isSkillName(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (unsigned char c : s) {
+    if (!(std::isalnum(c) || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::vector<acd::SkillRequirement>> parseQueueSkills(std::string_view json) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(json, ec);
+  if (ec) return invalidValue("skills is not valid JSON", "skills");
+  if (!v.is_array()) return invalidValue("skills must be an array", "skills");
+  const auto& arr = v.as_array();
+  if (arr.size() > kMaxSkills) return invalidValue("at most 8 required skills", "skills");
+  std::vector<acd::SkillRequirement> out;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const std::string where = "skills[" + std::to_string(i) + "]";
+    const auto* o = arr[i].if_object();
+    if (o == nullptr) return invalidValue(where + " must be an object", where);
+    acd::SkillRequirement r;
+    const auto* name = o->if_contains("skill");
+    if (name == nullptr || !name->is_string() || !isSkillName(name->as_string())) {
+      return invalidValue(where + ".skill must be 1-64 of A-Z a-z 0-9 _ -", where + ".skill");
+    }
+    r.skill = std::string(name->as_string());
+    const auto* steps = o->if_contains("steps");
+    if (steps == nullptr || !steps->is_array() || steps->as_array().empty() ||
+        steps->as_array().size() > kMaxSteps) {
+      return invalidValue(where + ".steps must be an array of 1-8 steps", where + ".steps");
+    }
+    std::int64_t last = -1;
+    for (size_t k = 0; k < steps->as_array().size(); ++k) {
+      const std::string at = where + ".steps[" + std::to_string(k) + "]";
+      const auto* step = steps->as_array()[k].if_object();
+      const boost::json::value* after = step ? step->if_contains("after_seconds") : nullptr;
+      const boost::json::value* level = step ? step->if_contains("min_level") : nullptr;
+      if (after == nullptr || !after->is_int64() || level == nullptr || !level->is_int64()) {
+        return invalidValue(at + " needs integer after_seconds and min_level", at);
+      }
+      const std::int64_t a = after->as_int64(), l = level->as_int64();
+      if (a < 0 || a > kMaxAfterSeconds || a <= last) {
+        return invalidValue(at + ".after_seconds must ascend within 0-86400", at + ".after_seconds");
+      }
+      if (l < acd::kMinSkillLevel || l > acd::kMaxSkillLevel) {
+        return invalidValue(at + ".min_level must be 1-5", at + ".min_level");
+      }
+      last = a;
+      r.steps.push_back({a, static_cast<int>(l)});
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string queueSkillsJson(const std::vector<acd::SkillRequirement>& skills) {
+  boost::json::array arr;
+  for (const auto& r : skills) {
+    boost::json::array steps;
+    for (const auto& s : r.steps) {
+      steps.push_back(boost::json::object{{"after_seconds", s.after_seconds},
+                                          {"min_level", s.min_level}});
+    }
+    arr.push_back(boost::json::object{{"skill", r.skill}, {"steps", std::move(steps)}});
+  }
+  return boost::json::serialize(arr);
+}
+
+}  // namespace ting::calls

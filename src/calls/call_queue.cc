@@ -1,0 +1,995 @@
+// Call control's ACD half: queued calls, offers to agents' phones, agent
+// states, announcements, overflow, the staff-number announcement and the
+// satisfaction survey. Loop thread only, like the rest of call control; the
+// routing decisions come from acd::Router, agent states from
+// acd::AgentStateMachine (docs/acd.md).
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cmath>
+#include <future>
+#include <numbers>
+
+#include "calls/call_control.h"
+#include "calls/call_state.h"
+#include "sip/sdp.h"
+
+namespace ting::calls {
+namespace {
+
+// An agent who rejected or missed an offer is not offered again for this
+// long, so the call moves on to someone else.
+constexpr std::chrono::milliseconds kReofferDelay{5000};
+// How long the survey waits for a key after its question.
+constexpr std::chrono::milliseconds kSurveyTimeout{10000};
+
+std::string queueKey(std::int64_t tenant_id, const std::string& name) {
+  return std::to_string(tenant_id) + "/" + name;
+}
+
+// Music on hold when the tenant has not uploaded a prompt named `moh`: a
+// quiet pentatonic phrase, 8 s, synthesized once and looped.
+media::PcmPtr builtInHoldMusic() {
+  static const media::PcmPtr music = [] {
+    constexpr double kNotes[] = {523.25, 587.33, 659.25, 783.99, 880.00,  783.99,
+                                 659.25, 587.33, 523.25, 659.25, 783.99,  1046.50,
+                                 880.00, 783.99, 659.25, 587.33};
+    constexpr int kNoteSamples = media::kSampleRate / 2;
+    auto pcm = std::make_shared<media::Pcm>();
+    pcm->reserve(std::size(kNotes) * kNoteSamples);
+    for (double f : kNotes) {
+      for (int i = 0; i < kNoteSamples; ++i) {
+        const double t = static_cast<double>(i) / media::kSampleRate;
+        const double envelope = std::min(1.0, i / 400.0) * std::exp(-3.0 * t);
+        const double v = 0.15 * envelope *
+                         (std::sin(2 * std::numbers::pi * f * t) +
+                          0.3 * std::sin(4 * std::numbers::pi * f * t));
+        pcm->push_back(static_cast<std::int16_t>(v * 32767));
+      }
+    }
+    return media::PcmPtr(std::move(pcm));
+  }();
+  return music;
+}
+
+// "1001" → "1 0 0 1", so TTS says digits one by one.
+std::string spaced(const std::string& digits) {
+  std::string out;
+  for (char c : digits) {
+    if (!out.empty()) out += ' ';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+template <typename Fn>
+auto CallControl::onLoop(Fn fn) -> decltype(fn()) {
+  std::promise<decltype(fn())> done;
+  auto result = done.get_future();
+  loop_.post([&] { done.set_value(fn()); });
+  return result.get();
+}
+
+// --- lookups ---
+
+CallControl::AcdAgent* CallControl::agentByStaff(std::int64_t tenant_id,
+                                                 const std::string& staff_no) {
+  auto it = agent_by_staff_.find({tenant_id, staff_no});
+  if (it == agent_by_staff_.end()) return nullptr;
+  auto a = agents_.find(it->second);
+  return a == agents_.end() ? nullptr : a->second.get();
+}
+
+CallControl::AcdQueue* CallControl::queueByName(std::int64_t tenant_id, const std::string& name) {
+  auto it = queues_.find(queueKey(tenant_id, name));
+  return it == queues_.end() ? nullptr : it->second.get();
+}
+
+std::int64_t CallControl::waitedMs(const Call& call) const {
+  return call.queued_at == 0 ? 0 : clock_.nowMillis() - call.queued_at;
+}
+
+AgentStateView CallControl::viewOf(const AcdAgent& a) const {
+  AgentStateView v;
+  v.staff_no = a.setup.staff_no;
+  v.state = acd::agentStateName(a.machine->state());
+  v.reason = a.machine->notReadyReason();
+  v.since = a.since;
+  v.call_id = a.call_ref;
+  v.wrap_up_ends_at = a.machine->deadline().value_or(0);
+  for (const auto& key : a.queues) {
+    if (auto q = queues_.find(key); q != queues_.end()) v.queues.push_back(q->second->setup.name);
+  }
+  v.calls_handled = a.machine->stats().calls_handled;
+  return v;
+}
+
+// --- configuration ---
+
+void CallControl::applyAcd(AcdSetup setup) {
+  onLoop([&] {
+    for (auto& p : setup.policies) policies_[p.tenant_id] = std::move(p.policy);
+    std::set<std::int64_t> present;
+    for (auto& s : setup.agents) {
+      present.insert(s.user_id);
+      auto it = agents_.find(s.user_id);
+      if (it == agents_.end()) {
+        auto a = std::make_unique<AcdAgent>();
+        a->machine = std::make_unique<acd::AgentStateMachine>(
+            static_cast<acd::AgentId>(s.user_id), policies_[s.tenant_id]);
+        a->since = clock_.nowMillis();
+        (void)router_.addAgent(static_cast<acd::AgentId>(s.user_id));
+        it = agents_.emplace(s.user_id, std::move(a)).first;
+      }
+      AcdAgent& a = *it->second;
+      for (const auto& [skill, level] : a.setup.skills) {
+        if (!s.skills.contains(skill)) {
+          (void)router_.setAgentSkill(static_cast<acd::AgentId>(s.user_id), skill, 0);
+        }
+      }
+      for (const auto& [skill, level] : s.skills) {
+        Status st = router_.setAgentSkill(static_cast<acd::AgentId>(s.user_id), skill, level);
+        if (!st.isOk()) spdlog::warn("agent {}: skill {}: {}", s.staff_no, skill, st.message());
+      }
+      agent_by_staff_.erase({a.setup.tenant_id, a.setup.staff_no});
+      a.setup = std::move(s);
+      agent_by_staff_[{a.setup.tenant_id, a.setup.staff_no}] = a.setup.user_id;
+    }
+    // Queues: new ones, changed ones, memberships.
+    std::set<std::string> keys;
+    for (auto& qs : setup.queues) {
+      const std::string key = queueKey(qs.tenant_id, qs.name);
+      keys.insert(key);
+      auto it = queues_.find(key);
+      std::vector<QueueSetup::Member> old_members;
+      if (it == queues_.end()) {
+        (void)router_.addQueue(key, qs.strategy);
+        auto q = std::make_unique<AcdQueue>();
+        q->key = key;
+        it = queues_.emplace(key, std::move(q)).first;
+      } else {
+        old_members = it->second->setup.members;
+        if (it->second->setup.strategy != qs.strategy) {
+          if (router_.waitingCount(key) == 0 && router_.removeQueue(key).isOk()) {
+            (void)router_.addQueue(key, qs.strategy);
+            for (const auto& m : old_members) {
+              if (auto a = agents_.find(m.user_id); a != agents_.end()) {
+                std::erase(a->second->queues, key);
+              }
+            }
+            old_members.clear();
+          } else {
+            spdlog::warn("queue {}: strategy stays {} while calls wait; saved for later",
+                         qs.name, acd::strategyName(it->second->setup.strategy));
+            qs.strategy = it->second->setup.strategy;
+          }
+        }
+      }
+      AcdQueue& q = *it->second;
+      auto memberOf = [](const std::vector<QueueSetup::Member>& list, std::int64_t user) {
+        return std::find_if(list.begin(), list.end(),
+                            [&](const auto& m) { return m.user_id == user; });
+      };
+      for (const auto& m : old_members) {
+        auto now_m = memberOf(qs.members, m.user_id);
+        if (now_m != qs.members.end() && now_m->tier == m.tier) continue;
+        (void)router_.removeMember(key, static_cast<acd::AgentId>(m.user_id));
+        if (auto a = agents_.find(m.user_id); a != agents_.end()) std::erase(a->second->queues, key);
+      }
+      for (const auto& m : qs.members) {
+        auto was = memberOf(old_members, m.user_id);
+        if (was != old_members.end() && was->tier == m.tier) continue;
+        auto a = agents_.find(m.user_id);
+        if (a == agents_.end()) continue;
+        if (router_.addMember(key, static_cast<acd::AgentId>(m.user_id), m.tier).isOk()) {
+          a->second->queues.push_back(key);
+        }
+      }
+      q.setup = std::move(qs);
+    }
+    for (auto it = queues_.begin(); it != queues_.end();) {
+      if (keys.contains(it->first) || !it->second->waiting.empty() ||
+          !router_.removeQueue(it->first).isOk()) {
+        ++it;
+        continue;
+      }
+      for (auto& [id, a] : agents_) std::erase(a->queues, it->first);
+      it = queues_.erase(it);
+    }
+    // Agents no longer in the setup leave when idle.
+    for (auto it = agents_.begin(); it != agents_.end();) {
+      const auto state = it->second->machine->state();
+      if (present.contains(it->first) ||
+          (state != acd::AgentState::kLoggedOut && state != acd::AgentState::kAvailable &&
+           state != acd::AgentState::kNotReady)) {
+        ++it;
+        continue;
+      }
+      (void)router_.removeAgent(static_cast<acd::AgentId>(it->first));
+      agent_by_staff_.erase({it->second->setup.tenant_id, it->second->setup.staff_no});
+      it = agents_.erase(it);
+    }
+    for (auto& [id, a] : agents_) {
+      if (router_.isAvailable(static_cast<acd::AgentId>(id))) dispatchFor(*a);
+    }
+    return 0;
+  });
+}
+
+// --- agents ---
+
+Result<AgentStateView> CallControl::agentState(std::int64_t tenant_id,
+                                               const std::string& staff_no) {
+  return onLoop([&]() -> Result<AgentStateView> {
+    AcdAgent* a = agentByStaff(tenant_id, staff_no);
+    if (a == nullptr) return notFound("no agent " + staff_no);
+    return viewOf(*a);
+  });
+}
+
+std::vector<AgentStateView> CallControl::agentStates(std::int64_t tenant_id) {
+  return onLoop([&] {
+    std::vector<AgentStateView> out;
+    for (const auto& [key, id] : agent_by_staff_) {
+      if (key.first != tenant_id) continue;
+      if (auto a = agents_.find(id); a != agents_.end()) out.push_back(viewOf(*a->second));
+    }
+    return out;
+  });
+}
+
+Result<AgentStateView> CallControl::setAgentState(std::int64_t tenant_id,
+                                                  const std::string& staff_no,
+                                                  const std::string& state,
+                                                  const std::string& reason) {
+  return onLoop([&]() -> Result<AgentStateView> {
+    AcdAgent* a = agentByStaff(tenant_id, staff_no);
+    if (a == nullptr) return notFound("no agent " + staff_no);
+    acd::AgentStateMachine& m = *a->machine;
+    const UnixMillis now = clock_.nowMillis();
+    Result<acd::AgentTransition> t = Status::ok();
+    using S = acd::AgentState;
+    if (state == "available") {
+      switch (m.state()) {
+        case S::kLoggedOut:
+          t = m.login(now);
+          break;
+        case S::kNotReady:
+          t = m.setAvailable(now);
+          break;
+        case S::kWrapUp:
+          t = m.endWrapUp(now);
+          break;
+        case S::kAvailable:
+          return viewOf(*a);
+        default:
+          t = m.setAvailable(now);  // ringing, on_call: the machine says why not
+      }
+    } else if (state == "not_ready") {
+      t = m.setNotReady(reason, now);
+    } else if (state == "logged_out") {
+      if (m.state() == S::kLoggedOut) return viewOf(*a);
+      t = m.logout(now);
+    } else {
+      return invalidValue("state must be available, not_ready or logged_out", "state");
+    }
+    if (!t.isOk()) return t.status();
+    agentChanged(*a, std::move(t));
+    return viewOf(*a);
+  });
+}
+
+void CallControl::agentChanged(AcdAgent& a, Result<acd::AgentTransition> result, bool cooldown) {
+  if (!result.isOk()) {
+    spdlog::warn("agent {}: {}", a.setup.staff_no, result.status().message());
+    return;
+  }
+  const acd::AgentTransition& t = *result;
+  const auto id = static_cast<acd::AgentId>(a.setup.user_id);
+  a.since = t.at;
+  AgentStateChange change;
+  change.tenant_id = a.setup.tenant_id;
+  change.user_id = a.setup.user_id;
+  change.staff_no = a.setup.staff_no;
+  change.from = acd::agentStateName(t.from);
+  change.to = acd::agentStateName(t.to);
+  change.reason = t.reason;
+  change.call_ref = a.call_ref;
+  change.at = t.at;
+  DomainEvent e;
+  e.topic = "agents";
+  e.name = "agent.state";
+  e.tenant_id = a.setup.tenant_id;
+  e.at = t.at;
+  e.data_json = boost::json::serialize(boost::json::object{{"staff_no", a.setup.staff_no},
+                                                           {"state", change.to},
+                                                           {"from", change.from},
+                                                           {"reason", change.reason},
+                                                           {"call_id", change.call_ref}});
+  records_.agentStateChanged(std::move(change));
+  bus_.publish(e);
+
+  if (a.wrap_timer != 0) {
+    loop_.cancel(a.wrap_timer);
+    a.wrap_timer = 0;
+  }
+  if (auto deadline = a.machine->deadline()) {
+    const std::int64_t user = a.setup.user_id;
+    a.wrap_timer = loop_.addTimerAfter(
+        std::chrono::milliseconds(std::max<std::int64_t>(0, *deadline - t.at)), [this, user] {
+          auto it = agents_.find(user);
+          if (it == agents_.end()) return;
+          it->second->wrap_timer = 0;
+          if (auto done = it->second->machine->onTimer(clock_.nowMillis())) {
+            agentChanged(*it->second, std::move(*done));
+          }
+        });
+  }
+  if (a.cooldown_timer != 0) {
+    loop_.cancel(a.cooldown_timer);
+    a.cooldown_timer = 0;
+  }
+  if (t.to != acd::AgentState::kAvailable) {
+    (void)router_.agentBecameUnavailable(id);
+    if (t.to == acd::AgentState::kLoggedOut) leaveEmptyQueues(a);
+    return;
+  }
+  if (!cooldown) {
+    (void)router_.agentBecameAvailable(id, a.machine->stats());
+    return dispatchFor(a);
+  }
+  (void)router_.agentBecameUnavailable(id);
+  const std::int64_t user = a.setup.user_id;
+  a.cooldown_timer = loop_.addTimerAfter(kReofferDelay, [this, user] {
+    auto it = agents_.find(user);
+    if (it == agents_.end()) return;
+    AcdAgent& agent = *it->second;
+    agent.cooldown_timer = 0;
+    if (agent.machine->state() != acd::AgentState::kAvailable) return;
+    (void)router_.agentBecameAvailable(static_cast<acd::AgentId>(user), agent.machine->stats());
+    dispatchFor(agent);
+  });
+}
+
+void CallControl::dispatchFor(AcdAgent& a) {
+  if (stopping_) return;
+  // Copy: an offer may change the agent's queues only through applyAcd, but
+  // be safe against any reentry.
+  const std::vector<std::string> keys = a.queues;
+  for (const auto& key : keys) {
+    if (!router_.isAvailable(static_cast<acd::AgentId>(a.setup.user_id))) return;
+    dispatch(key);
+  }
+}
+
+void CallControl::leaveEmptyQueues(AcdAgent& a) {
+  for (const auto& key : std::vector<std::string>(a.queues)) {
+    auto qi = queues_.find(key);
+    if (qi == queues_.end() || !qi->second->setup.leave_empty) continue;
+    AcdQueue& q = *qi->second;
+    bool anyone = false;
+    for (const auto& m : q.setup.members) {
+      auto ag = agents_.find(m.user_id);
+      if (ag != agents_.end() && ag->second->machine->state() != acd::AgentState::kLoggedOut) {
+        anyone = true;
+        break;
+      }
+    }
+    if (anyone) continue;
+    for (const auto& ref : std::vector<std::string>(q.waiting.begin(), q.waiting.end())) {
+      auto c = calls_.find(ref);
+      if (c == calls_.end() || c->second->ended) continue;
+      queueFailed(*c->second, &q, "no agent of queue " + q.setup.name + " is logged in");
+    }
+  }
+}
+
+// --- queued calls ---
+
+void CallControl::queueEvent(const Call& call, const AcdQueue& queue, std::string event,
+                             std::string staff_no, int position, std::string detail) {
+  QueueEvent e;
+  e.tenant_id = call.tenant_id;
+  e.queue = queue.setup.name;
+  e.call_ref = call.ref;
+  e.event = std::move(event);
+  e.staff_no = std::move(staff_no);
+  e.position = position;
+  e.wait_ms = waitedMs(call);
+  e.detail = std::move(detail);
+  e.at = clock_.nowMillis();
+  DomainEvent d;
+  d.topic = "queues";
+  d.name = "queue." + e.event;
+  d.tenant_id = e.tenant_id;
+  d.at = e.at;
+  boost::json::object data{{"queue", e.queue}, {"call_id", e.call_ref}, {"wait_ms", e.wait_ms}};
+  if (!e.staff_no.empty()) data["staff_no"] = e.staff_no;
+  if (e.position > 0) data["position"] = e.position;
+  if (!e.detail.empty()) data["detail"] = e.detail;
+  d.data_json = boost::json::serialize(data);
+  records_.queueEvent(std::move(e));
+  bus_.publish(d);
+}
+
+void CallControl::enterQueue(Call& call, const std::string& name) {
+  AcdQueue* q = queueByName(call.tenant_id, name);
+  if (q == nullptr) return transferFailed(call, "no queue " + name);
+  if (!q->setup.join_empty) {
+    bool anyone = false;
+    for (const auto& m : q->setup.members) {
+      auto a = agents_.find(m.user_id);
+      if (a != agents_.end() && a->second->machine->state() != acd::AgentState::kLoggedOut) {
+        anyone = true;
+        break;
+      }
+    }
+    if (!anyone) {
+      return transferFailed(call, "no agent of queue " + name + " is logged in");
+    }
+  }
+  const UnixMillis now = clock_.nowMillis();
+  call.queue = q->key;
+  call.acd_id = next_acd_id_++;
+  call.queued_at = now;
+  std::string detail;
+  // A caller who gave up a moment ago gets their old place back.
+  if (auto it = abandoned_.find({call.tenant_id, call.from_number});
+      it != abandoned_.end() && !call.from_number.empty()) {
+    if (it->second.until >= now && it->second.queue == q->key) {
+      call.queued_at = it->second.queued_at;
+      detail = "returned";
+    }
+    abandoned_.erase(it);
+  }
+  call.priority = 0;
+  if (call.ivr) {
+    const auto& vars = call.ivr->variables();
+    if (auto p = vars.find("priority"); p != vars.end()) {
+      try {
+        call.priority = std::clamp(std::stoi(p->second), -100, 100);
+      } catch (const std::exception&) {
+        spdlog::info("call {}: priority '{}' is not a number; 0 used", call.ref, p->second);
+      }
+    }
+  }
+  Status s = router_.enqueue(q->key, {call.acd_id, call.priority, call.queued_at, q->setup.skills});
+  if (!s.isOk()) {
+    call.queue.clear();
+    call.acd_id = 0;
+    return transferFailed(call, "queue " + name + ": " + s.message());
+  }
+  acd_calls_[call.acd_id] = call.ref;
+  q->waiting.insert(call.ref);
+  call.state = "queued";
+  call.transfer_target = name;
+  call.transfer_kind = "queue";
+  records_.queued(call.tenant_id, call.ref, name, now);
+  queueEvent(call, *q, "entered", "", static_cast<int>(router_.position(call.acd_id).value_or(0)),
+             detail);
+  const std::string ref = call.ref;
+  const std::int64_t max_wait_ms =
+      std::max<std::int64_t>(0, q->setup.max_wait_s * 1000LL - (now - call.queued_at));
+  call.max_wait_timer = loop_.addTimerAfter(std::chrono::milliseconds(max_wait_ms),
+                                            [this, ref] { maxWaitReached(ref); });
+  snapshot(call);
+  // Offer first: an announcement never holds up a free agent.
+  dispatch(q->key);
+  auto it = calls_.find(ref);
+  if (it != calls_.end() && !it->second->ended && it->second->agent_user == 0) announce(ref);
+}
+
+void CallControl::dispatch(const std::string& key) {
+  if (stopping_) return;
+  auto it = queues_.find(key);
+  if (it == queues_.end()) return;
+  AcdQueue& q = *it->second;
+  if (q.widen_timer != 0) {
+    loop_.cancel(q.widen_timer);
+    q.widen_timer = 0;
+  }
+  const UnixMillis now = clock_.nowMillis();
+  while (auto o = router_.next(key, now)) offer(*o, q);
+  if (auto widen = router_.nextWidening(key, now)) {
+    q.widen_timer = loop_.addTimerAfter(
+        std::chrono::milliseconds(std::max<std::int64_t>(0, *widen - now)), [this, key] {
+          if (auto qi = queues_.find(key); qi != queues_.end()) qi->second->widen_timer = 0;
+          dispatch(key);
+        });
+  }
+}
+
+void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
+  auto ci = acd_calls_.find(o.call);
+  Call* call = nullptr;
+  if (ci != acd_calls_.end()) {
+    auto c = calls_.find(ci->second);
+    if (c != calls_.end() && !c->second->ended) call = c->second.get();
+  }
+  // The router took these agents; give back any this offer does not use.
+  auto giveBack = [this](acd::AgentId id) {
+    auto a = agents_.find(static_cast<std::int64_t>(id));
+    if (a != agents_.end() && a->second->machine->state() == acd::AgentState::kAvailable) {
+      (void)router_.agentBecameAvailable(id, a->second->machine->stats());
+    }
+  };
+  if (call == nullptr) {
+    for (auto id : o.agents) giveBack(id);
+    return;
+  }
+  q.waiting.erase(call->ref);
+  const UnixMillis now = clock_.nowMillis();
+  auto tenant = directory_.tenantById(call->tenant_id);
+  const std::string realm = tenant ? tenant->realm : sip_->advertisedHost();
+  const std::string caller = call->from_number.empty() ? "anonymous" : call->from_number;
+  const std::string from = "\"" + caller + "\" <sip:" + caller + "@" + realm + ">";
+  for (acd::AgentId id : o.agents) {
+    auto ai = agents_.find(static_cast<std::int64_t>(id));
+    if (ai == agents_.end()) continue;
+    AcdAgent& a = *ai->second;
+    auto reg = a.setup.sip_extension.empty()
+                   ? std::nullopt
+                   : sip_->findRegistration(call->tenant_id, a.setup.sip_extension);
+    auto allocated = reg ? media_->allocateNear(call->media)
+                         : Result<media::MediaEngine::Allocated>(Status::ok());
+    if (reg && !allocated.isOk()) {
+      giveBack(id);
+      continue;
+    }
+    a.call_ref = call->ref;
+    a.queue = q.key;
+    agentChanged(a, a.machine->offer(o.call, now));
+    if (!reg) {
+      // An offer the phone cannot get counts as missed: the agent is marked
+      // not ready after a few, rather than holding calls back unseen.
+      queueEvent(*call, q, "missed", a.setup.staff_no, 0, "phone not registered");
+      agentChanged(a, a.machine->missed(now), /*cooldown=*/true);
+      a.call_ref.clear();
+      continue;
+    }
+    OfferLeg leg{a.setup.user_id, 0, allocated->id, allocated->port};
+    by_media_[leg.media] = call->ref;
+    sip::LocalMedia local{sip_->advertisedHost(), leg.port,
+                          call->sdp_session + 2 + call->offers.size(), 0};
+    leg.leg = sip_->invite(reg->contact, from, sip::writeSdp(local, nullptr), std::nullopt);
+    by_leg_[leg.leg] = call->ref;
+    call->offers.push_back(leg);
+    queueEvent(*call, q, "offered", a.setup.staff_no);
+    // The screen pop: everything the agent's console shows while it rings.
+    boost::json::object vars;
+    if (call->ivr) {
+      for (const auto& [k, v] : call->ivr->variables()) vars[k] = v;
+    }
+    boost::json::value path = boost::json::array();
+    if (call->ivr) {
+      boost::system::error_code ec;
+      path = boost::json::parse(call->ivr->pathJson(), ec);
+      if (ec) path = boost::json::array();
+    }
+    boost::json::object pop{{"call_id", call->ref},
+                            {"staff_no", a.setup.staff_no},
+                            {"caller", call->from_number},
+                            {"did", call->did},
+                            {"queue", q.setup.name},
+                            {"wait_ms", waitedMs(*call)},
+                            {"priority", call->priority},
+                            {"ivr_path", std::move(path)},
+                            {"variables", std::move(vars)},
+                            {"customer_ids", boost::json::array()},
+                            {"customer_lookup", call->from_number}};
+    publish(*call, "call.offered", boost::json::serialize(pop));
+  }
+  if (call->offers.empty()) return requeue(*call, /*dispatch_now=*/false);
+  call->state = "offered";
+  const std::string ref = call->ref;
+  call->offer_timer = loop_.addTimerAfter(std::chrono::seconds(q.setup.offer_timeout_s),
+                                          [this, ref] { offerTimedOut(ref); });
+  snapshot(*call);
+}
+
+void CallControl::requeue(Call& call, bool dispatch_now) {
+  auto qi = queues_.find(call.queue);
+  if (qi == queues_.end() || call.acd_id == 0) {
+    return queueFailed(call, nullptr, "the queue was removed");
+  }
+  AcdQueue& q = *qi->second;
+  Status s = router_.enqueue(q.key, {call.acd_id, call.priority, call.queued_at, q.setup.skills});
+  if (!s.isOk()) return queueFailed(call, &q, s.message());
+  q.waiting.insert(call.ref);
+  call.state = "queued";
+  snapshot(call);
+  if (dispatch_now) dispatch(q.key);
+}
+
+void CallControl::offerAnswered(Call& call, sip::LegId leg, const std::string& sdp) {
+  auto won = std::find_if(call.offers.begin(), call.offers.end(),
+                          [&](const OfferLeg& o) { return o.leg == leg; });
+  auto offer = sip::parseSdp(sdp);
+  auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
+  auto remote = answer ? remoteFrom(*answer) : Result<media::RemoteMedia>(answer.status());
+  if (!remote) {
+    spdlog::warn("call {}: agent's phone answered with unusable SDP: {}", call.ref,
+                 remote.status().message());
+    by_leg_.erase(leg);
+    sip_->hangup(leg);
+    return offerEnded(call, leg, 488);
+  }
+  const OfferLeg winner = *won;
+  call.offers.erase(won);
+  withdrawOffers(call);  // the others of a ring group
+  const UnixMillis now = clock_.nowMillis();
+  auto ai = agents_.find(winner.agent);
+  AcdQueue* q = nullptr;
+  if (auto qi = queues_.find(call.queue); qi != queues_.end()) q = qi->second.get();
+  if (call.max_wait_timer != 0) loop_.cancel(call.max_wait_timer);
+  if (call.announce_timer != 0) loop_.cancel(call.announce_timer);
+  call.max_wait_timer = call.announce_timer = 0;
+  acd_calls_.erase(call.acd_id);
+  call.acd_id = 0;
+  call.agent_leg = winner.leg;
+  call.agent_media = winner.media;
+  call.agent_port = winner.port;
+  call.agent_user = winner.agent;
+  if (ai != agents_.end()) {
+    AcdAgent& a = *ai->second;
+    call.agent_staff_no = a.setup.staff_no;
+    agentChanged(a, a.machine->answer(now));
+  }
+  call.transfer_target = call.agent_staff_no;
+  call.transfer_kind = "agent";
+  records_.agentConnected(call.tenant_id, call.ref, call.agent_staff_no, now);
+  if (q != nullptr) queueEvent(call, *q, "answered", call.agent_staff_no);
+  media_->setRemote(call.agent_media, *remote);
+  if (q != nullptr && q->setup.announce_staff_no) {
+    // 报工号: the caller hears the agent's number, then they are joined.
+    call.phase = "announcing";
+    call.state = "connecting";
+    snapshot(call);
+    return playText(call, kStaffNoPlayId, spaced(call.agent_staff_no) + " 号为您服务。");
+  }
+  bridgeTo(call, nullptr);
+}
+
+void CallControl::offerEnded(Call& call, sip::LegId leg, int status) {
+  auto it = std::find_if(call.offers.begin(), call.offers.end(),
+                         [&](const OfferLeg& o) { return o.leg == leg; });
+  if (it == call.offers.end()) return;
+  const OfferLeg o = *it;
+  call.offers.erase(it);
+  by_media_.erase(o.media);
+  media_->release(o.media);
+  const bool rejected = status == 486 || status == 600 || status == 603;
+  auto ai = agents_.find(o.agent);
+  if (ai != agents_.end()) {
+    AcdAgent& a = *ai->second;
+    const UnixMillis now = clock_.nowMillis();
+    if (auto qi = queues_.find(call.queue); qi != queues_.end()) {
+      queueEvent(call, *qi->second, rejected ? "rejected" : "missed", a.setup.staff_no, 0,
+                 "SIP " + std::to_string(status));
+    }
+    agentChanged(a, rejected ? a.machine->reject(now) : a.machine->missed(now), true);
+    a.call_ref.clear();
+  }
+  if (!call.offers.empty()) return;
+  if (call.offer_timer != 0) loop_.cancel(call.offer_timer);
+  call.offer_timer = 0;
+  requeue(call, true);
+}
+
+void CallControl::offerTimedOut(const std::string& ref) {
+  auto it = calls_.find(ref);
+  if (it == calls_.end() || it->second->ended) return;
+  Call& call = *it->second;
+  call.offer_timer = 0;
+  if (call.offers.empty()) return;
+  const UnixMillis now = clock_.nowMillis();
+  auto qi = queues_.find(call.queue);
+  for (const auto& o : std::vector<OfferLeg>(call.offers)) {
+    by_leg_.erase(o.leg);
+    sip_->hangup(o.leg);  // CANCEL
+    by_media_.erase(o.media);
+    media_->release(o.media);
+    auto ai = agents_.find(o.agent);
+    if (ai == agents_.end()) continue;
+    AcdAgent& a = *ai->second;
+    if (qi != queues_.end()) {
+      queueEvent(call, *qi->second, "missed", a.setup.staff_no, 0,
+                 "no answer in " + std::to_string(qi->second->setup.offer_timeout_s) + " s");
+    }
+    agentChanged(a, a.machine->missed(now), true);
+    a.call_ref.clear();
+  }
+  call.offers.clear();
+  requeue(call, true);
+}
+
+void CallControl::withdrawOffers(Call& call) {
+  if (call.offer_timer != 0) loop_.cancel(call.offer_timer);
+  call.offer_timer = 0;
+  const UnixMillis now = clock_.nowMillis();
+  const std::vector<OfferLeg> offers = std::move(call.offers);
+  call.offers.clear();
+  for (const auto& o : offers) {
+    by_leg_.erase(o.leg);
+    sip_->hangup(o.leg);
+    by_media_.erase(o.media);
+    media_->release(o.media);
+    auto ai = agents_.find(o.agent);
+    if (ai == agents_.end()) continue;
+    ai->second->call_ref.clear();
+    agentChanged(*ai->second, ai->second->machine->withdraw(now));
+  }
+}
+
+void CallControl::agentLegEnded(Call& call) {
+  // The agent hung up: after-call work starts; the caller may answer the survey.
+  auto qi = queues_.find(call.queue);
+  AcdQueue* q = qi == queues_.end() ? nullptr : qi->second.get();
+  endAgentCall(call);
+  if (q != nullptr && q->setup.survey && call.leg != 0 && call.phase.empty()) {
+    media_->unbridge(call.media);
+    call.bridged = false;
+    call.phase = "survey";
+    call.state = "survey";
+    snapshot(call);
+    return playText(call, kSurveyPlayId,
+                    "请对本次服务进行评价。非常满意请按5，满意请按4，一般请按3，不满意请按2，"
+                    "非常不满意请按1。");
+  }
+  hangup(call, "agent_hangup", "agent");
+}
+
+void CallControl::endAgentCall(Call& call) {
+  if (call.agent_user == 0) return;
+  auto ai = agents_.find(call.agent_user);
+  if (ai == agents_.end()) return;
+  AcdAgent& a = *ai->second;
+  if (a.call_ref != call.ref || a.machine->state() != acd::AgentState::kOnCall) return;
+  auto qi = queues_.find(call.queue);
+  const std::int64_t wrap_ms =
+      qi == queues_.end() ? 0 : std::int64_t{qi->second->setup.wrap_up_s} * 1000;
+  const std::int64_t talk_ms = clock_.nowMillis() - a.since;
+  if (qi != queues_.end()) {
+    AcdQueue& q = *qi->second;
+    q.avg_handle_ms = 0.8 * q.avg_handle_ms + 0.2 * static_cast<double>(talk_ms + wrap_ms);
+    queueEvent(call, q, "completed", a.setup.staff_no, 0, "talk_ms=" + std::to_string(talk_ms));
+  }
+  agentChanged(a, a.machine->callEnded(wrap_ms, clock_.nowMillis()));
+  a.call_ref.clear();
+}
+
+void CallControl::leaveQueue(Call& call) {
+  for (auto* timer : {&call.max_wait_timer, &call.announce_timer, &call.survey_timer}) {
+    if (*timer != 0) loop_.cancel(*timer);
+    *timer = 0;
+  }
+  if (call.queue.empty()) return;
+  auto qi = queues_.find(call.queue);
+  AcdQueue* q = qi == queues_.end() ? nullptr : qi->second.get();
+  const bool offered = !call.offers.empty();
+  withdrawOffers(call);
+  if (call.acd_id != 0) {
+    const int position = static_cast<int>(router_.position(call.acd_id).value_or(0));
+    (void)router_.cancel(call.acd_id);
+    acd_calls_.erase(call.acd_id);
+    call.acd_id = 0;
+    if (q != nullptr) {
+      q->waiting.erase(call.ref);
+      queueEvent(call, *q, "abandoned", "", position, offered ? "while ringing an agent" : "");
+      if (!call.from_number.empty() && q->setup.abandon_return_s > 0) {
+        abandoned_[{call.tenant_id, call.from_number}] = {
+            q->key, call.queued_at, clock_.nowMillis() + q->setup.abandon_return_s * 1000LL};
+      }
+    }
+  }
+  endAgentCall(call);
+  // Forget returns that can no longer be claimed.
+  const UnixMillis now = clock_.nowMillis();
+  std::erase_if(abandoned_, [now](const auto& kv) { return kv.second.until < now; });
+}
+
+void CallControl::maxWaitReached(const std::string& ref) {
+  auto it = calls_.find(ref);
+  if (it == calls_.end() || it->second->ended) return;
+  Call& call = *it->second;
+  call.max_wait_timer = 0;
+  if (call.acd_id == 0) return;
+  auto qi = queues_.find(call.queue);
+  withdrawOffers(call);
+  (void)router_.cancel(call.acd_id);
+  acd_calls_.erase(call.acd_id);
+  call.acd_id = 0;
+  if (qi == queues_.end()) return queueFailed(call, nullptr, "the queue was removed");
+  AcdQueue& q = *qi->second;
+  q.waiting.erase(call.ref);
+  queueEvent(call, q, "timed_out", "", 0, overflowName(q.setup.overflow));
+  overflow(call, q);
+}
+
+void CallControl::overflow(Call& call, AcdQueue& q) {
+  switch (q.setup.overflow) {
+    case Overflow::kQueue: {
+      AcdQueue* next = queueByName(call.tenant_id, q.setup.overflow_queue);
+      if (next == nullptr || next == &q) break;
+      queueEvent(call, q, "transferred", "", 0, "queue:" + next->setup.name);
+      call.queue.clear();
+      return enterQueue(call, next->setup.name);
+    }
+    case Overflow::kCallback:
+      return queuedCallback(call);
+    case Overflow::kHangup:
+      call.phase = "goodbye";
+      return playText(call, kGoodbyePlayId, "很抱歉，现在坐席全忙，请您稍后再拨。再见。");
+    case Overflow::kFallback:
+      break;
+  }
+  queueFailed(call, &q, "waited " + std::to_string(q.setup.max_wait_s) + " s in queue " +
+                            q.setup.name);
+}
+
+void CallControl::queueFailed(Call& call, AcdQueue* q, const std::string& why) {
+  if (q != nullptr && call.acd_id != 0) {
+    (void)router_.cancel(call.acd_id);
+    q->waiting.erase(call.ref);
+    queueEvent(call, *q, "left", "", 0, why);
+  }
+  acd_calls_.erase(call.acd_id);
+  call.acd_id = 0;
+  withdrawOffers(call);
+  for (auto* timer : {&call.max_wait_timer, &call.announce_timer}) {
+    if (*timer != 0) loop_.cancel(*timer);
+    *timer = 0;
+  }
+  call.queue.clear();
+  transferFailed(call, why);
+}
+
+void CallControl::queuedCallback(Call& call) {
+  // The caller leaves a number to be called back on and hangs up.
+  auto qi = queues_.find(call.queue);
+  if (call.acd_id != 0) {
+    withdrawOffers(call);
+    (void)router_.cancel(call.acd_id);
+    acd_calls_.erase(call.acd_id);
+    call.acd_id = 0;
+  }
+  if (qi != queues_.end()) {
+    qi->second->waiting.erase(call.ref);
+    queueEvent(call, *qi->second, "callback_requested");
+    records_.queueCallbackRequested(call.tenant_id, call.ref, call.from_number,
+                                    qi->second->setup.name);
+  }
+  for (auto* timer : {&call.max_wait_timer, &call.announce_timer}) {
+    if (*timer != 0) loop_.cancel(*timer);
+    *timer = 0;
+  }
+  call.phase = "goodbye";
+  call.state = "callback";
+  snapshot(call);
+  playText(call, kGoodbyePlayId, "好的，我们会尽快给您回电。再见。");
+}
+
+// --- sounds and keys ---
+
+void CallControl::playText(Call& call, std::uint64_t play_id, std::string text) {
+  const std::string ref = call.ref;
+  ivr::Prompt prompt;
+  prompt.text = std::move(text);
+  prompts_.fetch(call.tenant_id, prompt, [this, ref, play_id](Result<media::PcmPtr> pcm) {
+    loop_.post([this, ref, play_id, pcm = std::move(pcm)] {
+      auto it = calls_.find(ref);
+      if (it == calls_.end() || it->second->ended) return;
+      Call& c = *it->second;
+      // Still wanted? The call may have moved on while the prompt rendered.
+      const bool wanted = play_id == kAnnouncePlayId ? c.acd_id != 0 && !c.bridged
+                          : play_id == kStaffNoPlayId ? c.phase == "announcing"
+                          : play_id == kSurveyPlayId  ? c.phase == "survey"
+                                                      : c.phase == "goodbye";
+      if (!wanted) return;
+      if (!pcm) {
+        spdlog::warn("call {}: prompt unavailable: {}", ref, pcm.status().message());
+        return queuePlayDone(c, play_id);
+      }
+      media_->play(c.media, play_id, {*pcm}, false);
+    });
+  });
+}
+
+void CallControl::musicOnHold(Call& call) {
+  const std::string ref = call.ref;
+  ivr::Prompt prompt;
+  prompt.file = "moh";
+  prompts_.fetch(call.tenant_id, prompt, [this, ref](Result<media::PcmPtr> pcm) {
+    loop_.post([this, ref, pcm = std::move(pcm)] {
+      auto it = calls_.find(ref);
+      if (it == calls_.end() || it->second->ended) return;
+      Call& c = *it->second;
+      if (c.acd_id == 0 || c.bridged) return;
+      media_->play(c.media, kMohPlayId, {pcm ? *pcm : builtInHoldMusic()}, true);
+    });
+  });
+}
+
+void CallControl::announce(const std::string& ref) {
+  auto it = calls_.find(ref);
+  if (it == calls_.end() || it->second->ended) return;
+  Call& call = *it->second;
+  call.announce_timer = 0;
+  auto qi = queues_.find(call.queue);
+  if (call.acd_id == 0 || qi == queues_.end()) return;
+  AcdQueue& q = *qi->second;
+  if (q.setup.announce_interval_s > 0) {
+    call.announce_timer = loop_.addTimerAfter(std::chrono::seconds(q.setup.announce_interval_s),
+                                              [this, ref] { announce(ref); });
+  }
+  auto position = router_.position(call.acd_id);
+  if (!position) return;  // ringing an agent: the music goes on
+  int staffed = 0;
+  for (const auto& m : q.setup.members) {
+    auto a = agents_.find(m.user_id);
+    if (a == agents_.end()) continue;
+    const auto s = a->second->machine->state();
+    if (s != acd::AgentState::kLoggedOut && s != acd::AgentState::kNotReady) ++staffed;
+  }
+  const double wait_ms =
+      static_cast<double>(*position) * q.avg_handle_ms / std::max(1, staffed);
+  const int minutes = std::max(1, static_cast<int>(std::ceil(wait_ms / 60000.0)));
+  std::string text = *position <= 1
+                         ? "您是下一位，请稍候。"
+                         : "您前面还有" + std::to_string(*position - 1) + "位客户，预计等待" +
+                               std::to_string(minutes) + "分钟。";
+  if (!q.setup.callback_key.empty()) {
+    text += "如不想等待，请按" + q.setup.callback_key + "，我们会给您回电。";
+  }
+  playText(call, kAnnouncePlayId, std::move(text));
+}
+
+void CallControl::queuePlayDone(Call& call, std::uint64_t play_id) {
+  if (play_id == kAnnouncePlayId) {
+    if (call.acd_id != 0 || !call.offers.empty()) musicOnHold(call);
+  } else if (play_id == kStaffNoPlayId) {
+    if (call.phase != "announcing") return;
+    call.phase.clear();
+    if (call.agent_leg != 0) bridgeTo(call, nullptr);
+  } else if (play_id == kSurveyPlayId) {
+    if (call.phase != "survey") return;
+    const std::string ref = call.ref;
+    call.survey_timer = loop_.addTimerAfter(kSurveyTimeout, [this, ref] {
+      auto it = calls_.find(ref);
+      if (it == calls_.end() || it->second->ended) return;
+      it->second->survey_timer = 0;
+      hangup(*it->second, "agent_hangup", "agent");
+    });
+  } else if (play_id == kGoodbyePlayId) {
+    if (call.phase != "goodbye") return;
+    hangup(call, call.state == "callback" ? "queued_callback" : "agent_hangup", "system");
+  }
+}
+
+void CallControl::queueDigit(Call& call, char digit) {
+  if (call.acd_id != 0) {
+    auto qi = queues_.find(call.queue);
+    if (qi != queues_.end() && !qi->second->setup.callback_key.empty() &&
+        qi->second->setup.callback_key.front() == digit) {
+      queuedCallback(call);
+    }
+    return;
+  }
+  if (call.phase != "survey" || digit < '1' || digit > '5') return;
+  if (call.survey_timer != 0) loop_.cancel(call.survey_timer);
+  call.survey_timer = 0;
+  const int score = digit - '0';
+  records_.satisfaction(call.tenant_id, call.ref, score);
+  boost::json::object data{{"call_id", call.ref}, {"score", score},
+                           {"staff_no", call.agent_staff_no}};
+  publish(call, "call.satisfaction", boost::json::serialize(data));
+  call.phase = "goodbye";
+  playText(call, kGoodbyePlayId, "感谢您的评价，再见。");
+}
+
+}  // namespace ting::calls

@@ -1,0 +1,115 @@
+#pragma once
+// Call control's private state: a call in progress, and the ACD's agents and
+// queues as call control keeps them. Loop thread only.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "acd/agent_state.h"
+#include "calls/acd_setup.h"
+#include "calls/call_control.h"
+#include "calls/flow_registry.h"
+#include "common/event_loop.h"
+#include "ivr/session.h"
+#include "sip/sdp.h"
+
+namespace ting::calls {
+
+// Play ids of Ting's own sounds; the IVR numbers its plays from 1.
+inline constexpr std::uint64_t kBeepPlayId = ~std::uint64_t{0};
+inline constexpr std::uint64_t kRingbackPlayId = kBeepPlayId - 1;
+inline constexpr std::uint64_t kFirstQueuePlayId = kBeepPlayId - 16;
+inline constexpr std::uint64_t kAnnouncePlayId = kFirstQueuePlayId;  // position and wait
+inline constexpr std::uint64_t kMohPlayId = kFirstQueuePlayId + 1;
+inline constexpr std::uint64_t kStaffNoPlayId = kFirstQueuePlayId + 2;  // 报工号
+inline constexpr std::uint64_t kSurveyPlayId = kFirstQueuePlayId + 3;
+inline constexpr std::uint64_t kGoodbyePlayId = kFirstQueuePlayId + 4;  // then hang up
+
+// The Chinese ringback tone (GB 450 Hz, 1 s on, 4 s off) while a phone rings.
+inline media::ToneGenerator::Spec ringback() {
+  media::ToneGenerator::Spec s;
+  s.freq1_hz = 450;
+  s.level = 0.2;
+  s.on_ms = 1000;
+  s.off_ms = 4000;
+  return s;
+}
+
+// The media a peer's SDP answer or offer asks for; kInvalidValue when unusable.
+Result<media::RemoteMedia> remoteFrom(const sip::AudioAnswer& answer);
+
+// A phone ringing with a queued call.
+struct OfferLeg {
+  std::int64_t agent = 0;  // user id
+  sip::LegId leg = 0;
+  media::SessionId media = 0;
+  std::uint16_t port = 0;
+};
+
+struct CallControl::Call {
+  std::string ref;
+  std::int64_t tenant_id = 0;
+  sip::LegId leg = 0;
+  media::SessionId media = 0;
+  std::uint16_t media_port = 0;
+  std::uint64_t sdp_session = 0;
+  std::uint64_t sdp_version = 0;
+  std::string from_number, to_number, did;
+  UnixMillis arrived_at = 0, answered_at = 0;
+  std::string state = "ringing";
+  FlowRef flow;
+  std::unique_ptr<ivr::Session> ivr;
+  EventLoop::TimerId timer = 0;
+  std::string recording_path;  // relative to the data dir
+  std::string answer_sdp;      // until the call is answered
+  int messages = 0;
+  std::map<std::uint64_t, std::string> message_paths;  // record id → relative path
+  bool held = false;
+  // transfer to a phone
+  sip::LegId agent_leg = 0;
+  media::SessionId agent_media = 0;
+  std::uint16_t agent_port = 0;
+  std::string transfer_target;
+  std::string transfer_kind;  // "extension" or "number"
+  EventLoop::TimerId transfer_timer = 0;
+  bool bridged = false;
+  bool ended = false;
+
+  // ACD (call_queue.cc).
+  std::string queue;            // the queue's key while queued or after
+  acd::CallId acd_id = 0;       // the router's id while queued or offered
+  UnixMillis queued_at = 0;     // when it entered the queue (kept on requeue)
+  int priority = 0;
+  std::vector<OfferLeg> offers;  // phones ringing with this call
+  EventLoop::TimerId offer_timer = 0;
+  EventLoop::TimerId max_wait_timer = 0;
+  EventLoop::TimerId announce_timer = 0;
+  std::int64_t agent_user = 0;  // the agent who answered
+  std::string agent_staff_no;
+  std::string phase;  // "" , "announcing" (报工号), "survey", "thanks"
+  EventLoop::TimerId survey_timer = 0;
+};
+
+struct CallControl::AcdAgent {
+  AgentSetup setup;
+  std::unique_ptr<acd::AgentStateMachine> machine;
+  std::vector<std::string> queues;  // keys, in the order joined
+  UnixMillis since = 0;             // when the current state began
+  EventLoop::TimerId wrap_timer = 0;
+  EventLoop::TimerId cooldown_timer = 0;  // after a reject or miss
+  std::string call_ref;  // offered or talking
+  std::string queue;     // the queue of that call
+};
+
+struct CallControl::AcdQueue {
+  QueueSetup setup;
+  std::string key;
+  std::set<std::string> waiting;  // call refs queued (not while offered)
+  double avg_handle_ms = 180'000;  // talk and wrap-up, smoothed; for wait estimates
+  EventLoop::TimerId widen_timer = 0;
+};
+
+}  // namespace ting::calls
