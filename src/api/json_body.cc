@@ -144,6 +144,16 @@ std::optional<boost::json::object> JsonBody::object(std::string_view key, bool r
   return v->get_object();
 }
 
+std::optional<boost::json::array> JsonBody::array(std::string_view key, bool required) {
+  const auto* v = field(key, required);
+  if (!v) return nullIsWrong(key, "a JSON array");
+  if (!v->is_array()) {
+    fail(invalidArgument("'" + std::string(key) + "' must be a JSON array", std::string(key)));
+    return std::nullopt;
+  }
+  return v->get_array();
+}
+
 Status JsonBody::finish() {
   if (!status_.isOk()) return status_;
   for (const auto& [key, value] : root_.as_object()) {

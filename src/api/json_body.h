@@ -35,6 +35,8 @@ class JsonBody {
                                       std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
   // A JSON object (a nested document, kept whole).
   std::optional<boost::json::object> object(std::string_view key, bool required = false);
+  // A JSON array, kept whole.
+  std::optional<boost::json::array> array(std::string_view key, bool required = false);
   // True when the body has `key` (even as null).
   bool has(std::string_view key) const;
 

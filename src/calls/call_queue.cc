@@ -252,32 +252,31 @@ Result<AgentStateView> CallControl::setAgentState(std::int64_t tenant_id,
     if (a == nullptr) return notFound("no agent " + staff_no);
     acd::AgentStateMachine& m = *a->machine;
     const UnixMillis now = clock_.nowMillis();
-    Result<acd::AgentTransition> t = Status::ok();
     using S = acd::AgentState;
-    if (state == "available") {
-      switch (m.state()) {
-        case S::kLoggedOut:
-          t = m.login(now);
-          break;
-        case S::kNotReady:
-          t = m.setAvailable(now);
-          break;
-        case S::kWrapUp:
-          t = m.endWrapUp(now);
-          break;
-        case S::kAvailable:
-          return viewOf(*a);
-        default:
-          t = m.setAvailable(now);  // ringing, on_call: the machine says why not
+    auto change = [&]() -> std::optional<Result<acd::AgentTransition>> {
+      if (state == "available") {
+        switch (m.state()) {
+          case S::kLoggedOut:
+            return m.login(now);
+          case S::kWrapUp:
+            return m.endWrapUp(now);
+          case S::kAvailable:
+            return std::nullopt;
+          default:  // not_ready; ringing and on_call: the machine says why not
+            return m.setAvailable(now);
+        }
       }
-    } else if (state == "not_ready") {
-      t = m.setNotReady(reason, now);
-    } else if (state == "logged_out") {
-      if (m.state() == S::kLoggedOut) return viewOf(*a);
-      t = m.logout(now);
-    } else {
-      return invalidValue("state must be available, not_ready or logged_out", "state");
-    }
+      if (state == "not_ready") return m.setNotReady(reason, now);
+      if (state == "logged_out") {
+        if (m.state() == S::kLoggedOut) return std::nullopt;
+        return m.logout(now);
+      }
+      return Result<acd::AgentTransition>(
+          invalidValue("state must be available, not_ready or logged_out", "state"));
+    };
+    auto result = change();
+    if (!result) return viewOf(*a);
+    Result<acd::AgentTransition> t = std::move(*result);
     if (!t.isOk()) return t.status();
     agentChanged(*a, std::move(t));
     return viewOf(*a);

@@ -65,3 +65,18 @@ def server_factory(workroot):
     yield make
     for srv in made:
         _finish(srv)
+
+
+@pytest.fixture
+def phones(workroot):
+    """Makes baresip phones; stops (and so unregisters) every one at teardown."""
+    import baresip
+    made = []
+
+    def make(server, user, password, **kw):
+        phone = baresip.Baresip(workroot, server.sip_port, user, password, **kw)
+        made.append(phone)
+        return phone
+    yield make
+    for phone in made:
+        phone.stop()

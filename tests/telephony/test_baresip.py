@@ -131,22 +131,6 @@ class Events:
         return msg
 
 
-# ---------------------------------------------------------------- fixtures
-
-@pytest.fixture
-def phones(workroot):
-    """Makes baresip phones; stops (and so unregisters) every one at teardown."""
-    made = []
-
-    def make(server, user, password, **kw):
-        phone = baresip.Baresip(workroot, server.sip_port, user, password, **kw)
-        made.append(phone)
-        return phone
-    yield make
-    for phone in made:
-        phone.stop()
-
-
 # ---------------------------------------------------------------- tests
 
 def test_phone_registers_with_digest_auth(pbx, phones):

@@ -1,0 +1,231 @@
+"""The ACD end to end: SIPp callers choose 1 in the demo IVR and wait in queue
+`support`; baresip phones registered as agents 1001-1003 take the calls.
+
+Checked here: agents log in and out through the API (agents only their own
+state); the queue's strategy picks the agent; an unanswered offer moves on to
+the next agent; the screen pop reaches the WebSocket; the call is bridged and
+recorded (agent on the right channel); wrap-up holds the agent back for the
+queue's time; every step is in the queue event log; a caller who waits too
+long overflows to the IVR's fallback; a caller who presses the callback key
+leaves a callback request."""
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import baresip
+import sipp
+import tingtest as T
+from test_baresip import (BLOCK, CALLER_NUMBER, Events, binding_of, offset_s, read_growing_wav,
+                          tone_blocks)
+
+AGENT_HZ = 1000
+
+
+def lead(srv):
+    return srv.role_token("team_lead")
+
+
+def admin(srv):
+    return srv.role_token("admin")
+
+
+def set_state(srv, token, staff_no, state, reason=None, status=200):
+    body = {"state": state}
+    if reason is not None:
+        body["reason"] = reason
+    return T.expect(srv.api("PUT", f"/api/v1/agents/{staff_no}/state", token=token, json=body),
+                    status)
+
+
+def state_of(srv, staff_no):
+    return T.expect(srv.api("GET", f"/api/v1/agents/{staff_no}/state", token=lead(srv)), 200)
+
+
+def queue_events(srv, call_id):
+    body = T.expect(srv.api("GET", f"/api/v1/queue-events?call_id={call_id}&limit=100",
+                            token=lead(srv)), 200)
+    return [(e["event"], e["staff_no"]) for e in body["items"]]
+
+
+def configure(srv, members, **settings):
+    token = admin(srv)
+    T.expect(srv.api("PATCH", "/api/v1/queues/support", token=token, json=settings), 200)
+    T.expect(srv.api("PUT", "/api/v1/queues/support/members", token=token,
+                     json={"members": [{"staff_no": m} for m in members]}), 200)
+
+
+def register(srv, phones, staff_no, **kw):
+    phone = phones(srv, staff_no, T.DEMO_PASSWORD, **kw).start()
+    T.poll(lambda: binding_of(srv, admin(srv), phone), 15, interval=0.1,
+           what=f"{staff_no} registered")
+    return phone
+
+
+def caller_steps(hold_ms, extra=()):
+    """The greeting, 1 for support, then `extra` steps and `hold_ms` of waiting."""
+    return [sipp.pause(7000), sipp.digit("1"), *extra, sipp.pause(hold_ms), sipp.bye()]
+
+
+@pytest.fixture
+def acd(server_factory):
+    return server_factory(name="acd")
+
+
+def test_agent_state_api_and_permissions(acd):
+    agent = acd.token("demo", "1001")
+    # Everyone starts logged out.
+    assert state_of(acd, "1001")["state"] == "logged_out"
+    # An agent logs themself in, takes a break with a tenant reason code, and back.
+    body = set_state(acd, agent, "1001", "available")
+    assert body["state"] == "available" and "support" in body["queues"], body
+    T.assert_error(acd.api("PUT", "/api/v1/agents/1001/state", token=agent,
+                           json={"state": "not_ready", "reason": "nap"}), 422, field="reason")
+    T.assert_error(acd.api("PUT", "/api/v1/agents/1001/state", token=agent,
+                           json={"state": "not_ready"}), 422, field="reason")
+    T.assert_error(acd.api("PUT", "/api/v1/agents/1001/state", token=agent,
+                           json={"state": "dancing"}), 422, field="state")
+    body = set_state(acd, agent, "1001", "not_ready", "meal")
+    assert body["state"] == "not_ready" and body["reason"] == "meal", body
+    # Not someone else's.
+    T.assert_error(acd.api("PUT", "/api/v1/agents/1002/state", token=agent,
+                           json={"state": "available"}), 403)
+    T.assert_error(acd.api("GET", "/api/v1/agents/1002/state", token=agent), 403)
+    # A team lead may change anyone's; the list shows everyone.
+    set_state(acd, lead(acd), "1002", "available")
+    listed = {a["staff_no"]: a for a in
+              T.expect(acd.api("GET", "/api/v1/agents", token=lead(acd)), 200)["items"]}
+    assert listed["1001"]["state"] == "not_ready" and listed["1002"]["state"] == "available"
+    assert listed["1003"]["state"] == "logged_out"
+    T.assert_error(acd.api("GET", "/api/v1/agents/9999/state", token=lead(acd)), 404)
+    set_state(acd, agent, "1001", "logged_out")
+    assert state_of(acd, "1001")["state"] == "logged_out"
+
+
+def test_missed_offer_moves_on_then_bridge_recording_and_wrap_up(acd, phones, workroot):
+    media = Path(tempfile.mkdtemp(prefix="media-", dir=workroot))
+    tone = baresip.tone_wav(media / f"agent-{AGENT_HZ}.wav", AGENT_HZ, seconds=60, pad_seconds=20)
+    # linear: 1001 first, then 1002. 1001's phone rings but nobody picks up.
+    configure(acd, ["1001", "1002"], strategy="linear", offer_timeout_s=5, wrap_up_s=8,
+              announce_interval_s=0)
+    p1 = register(acd, phones, "1001", answermode="manual")
+    p2 = register(acd, phones, "1002", answermode="auto", audio_source=tone)
+    set_state(acd, acd.token("demo", "1001"), "1001", "available")
+    set_state(acd, acd.token("demo", "1002"), "1002", "available")
+
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues", "agents"]))
+    try:
+        caller, result = T.run_in_thread(
+            lambda: sipp.run(sipp.answered_call("4000", caller_steps(14000)), acd.sip_port))
+        started = events.next("call.started", timeout=15)
+        call_id = started["data"]["call_id"]
+
+        # The screen pop for 1001: who calls, on which number, from which queue,
+        # and the way through the IVR.
+        pop = events.next("call.offered", call_id, timeout=20)
+        data = pop["data"]
+        assert data["staff_no"] == "1001" and data["caller"] == CALLER_NUMBER, data
+        assert data["did"] == "4000" and data["queue"] == "support", data
+        assert [s["node"] for s in data["ivr_path"]][-1] == "to_support", data
+        assert data["wait_ms"] >= 0 and data["customer_lookup"] == CALLER_NUMBER, data
+        incoming = p1.wait_event("CALL_INCOMING", timeout=10)
+        assert incoming.get("peeruri", "").startswith(f"sip:{CALLER_NUMBER}@"), incoming
+        assert state_of(acd, "1001")["state"] == "ringing"
+
+        # No answer within 5 s: the offer moves on to 1002, who answers.
+        pop2 = events.next("call.offered", call_id, timeout=15)
+        assert pop2["data"]["staff_no"] == "1002", pop2
+        assert offset_s(pop2, pop) >= 4.5, (pop, pop2)
+        bridged = events.next("call.bridged", call_id, timeout=10)
+        assert bridged["data"]["agent"] == "1002", bridged
+        p1.wait_event("CALL_CLOSED", timeout=10)  # Ting cancelled the unanswered offer
+        s1, s2 = state_of(acd, "1001"), state_of(acd, "1002")
+        assert s1["state"] == "available", s1
+        assert s2["state"] == "on_call" and s2["call_id"] == call_id, s2
+
+        ended = events.next("call.ended", call_id, timeout=30)
+        assert ended["data"]["cause"] == "caller_hangup", ended
+        caller.join(30)
+        assert "error" not in result, result.get("error")
+        assert result["value"].code == 0, result["value"]
+        p2.wait_event("CALL_CLOSED", timeout=10)
+        # Wrap-up: 8 s in which 1002 gets no call, then available by itself.
+        s2 = state_of(acd, "1002")
+        assert s2["state"] == "wrap_up" and s2["wrap_up_ends_at"], s2
+        back = events.next("agent.state", timeout=15)
+        while not (back["data"]["staff_no"] == "1002" and back["data"]["state"] == "available"):
+            back = events.next("agent.state", timeout=15)
+        assert back["data"]["reason"] == "wrap_up_expired", back
+        assert 7 <= offset_s(back, ended) <= 11, (ended, back)
+    finally:
+        events.ws.close()
+
+    # The queue event log has every step.
+    log = T.poll(lambda: (lambda l: l if ("completed", "1002") in l else None)(
+        queue_events(acd, call_id)), 10, what="the completed event")
+    assert log == [("entered", None), ("offered", "1001"), ("missed", "1001"),
+                   ("offered", "1002"), ("answered", "1002"), ("completed", "1002")], log
+
+    # The call record names the queue and agent; the recording has the agent's
+    # tone on the right channel once bridged.
+    call = T.expect(acd.api("GET", f"/api/v1/calls/{call_id}", token=admin(acd)), 200)
+    assert call["transfer_target"] == "1002", call
+    files = list((acd.data_dir / "recordings").rglob(f"{call_id}.wav"))
+    assert files, "no recording"
+    _left, right = read_growing_wav(files[0])
+    start = int((offset_s(bridged, started) + 1.0) * 10) * BLOCK
+    window = right[start:start + 50 * BLOCK]
+    share = len(tone_blocks(window, AGENT_HZ)) / max(1, len(window) // BLOCK)
+    assert share >= 0.8, f"agent tone in {share:.0%} of the right channel after the bridge"
+
+
+def test_overflow_after_max_wait_goes_to_the_ivr_fallback(acd):
+    # Someone is logged in (so callers may join) but on a break.
+    configure(acd, ["1003"], max_wait_s=10, overflow_action="fallback", announce_interval_s=0)
+    set_state(acd, lead(acd), "1003", "available")
+    set_state(acd, lead(acd), "1003", "not_ready", "training")
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues"]))
+    try:
+        caller, result = T.run_in_thread(
+            lambda: sipp.run(sipp.answered_call("4000", caller_steps(16000)), acd.sip_port))
+        started = events.next("call.started", timeout=15)
+        call_id = started["data"]["call_id"]
+        entered = events.next("queue.entered", call_id, timeout=15)
+        assert entered["data"]["position"] == 1, entered
+        timed_out = events.next("queue.timed_out", call_id, timeout=15)
+        assert 9.5 <= offset_s(timed_out, entered) <= 12, (entered, timed_out)
+        # The transfer node's fallback: the operator extension (1001, not
+        # registered here), then the busy message and voicemail.
+        node = events.next("call.ivr_node", call_id, timeout=10)
+        assert node["data"]["node"] == "to_operator", node
+        caller.join(40)
+        assert "error" not in result, result.get("error")
+    finally:
+        events.ws.close()
+    log = queue_events(acd, call_id)
+    assert log[:2] == [("entered", None), ("timed_out", None)], log
+
+
+def test_callback_key_leaves_a_callback_request(acd):
+    configure(acd, ["1003"], callback_key="9", announce_interval_s=0)
+    set_state(acd, lead(acd), "1003", "available")
+    set_state(acd, lead(acd), "1003", "not_ready", "meeting")
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues"]))
+    try:
+        steps = [sipp.pause(7000), sipp.digit("1"), sipp.pause(2000), sipp.digit("9", wait=False),
+                 sipp.recv_bye()]
+        caller, result = T.run_in_thread(
+            lambda: sipp.run(sipp.answered_call("4000", steps), acd.sip_port))
+        started = events.next("call.started", timeout=15)
+        call_id = started["data"]["call_id"]
+        events.next("queue.entered", call_id, timeout=15)
+        events.next("queue.callback_requested", call_id, timeout=15)
+        ended = events.next("call.ended", call_id, timeout=20)
+        assert ended["data"]["cause"] == "queued_callback", ended
+        caller.join(30)
+        assert "error" not in result, result.get("error")
+        assert result["value"].code == 0, result["value"]
+    finally:
+        events.ws.close()
+    assert queue_events(acd, call_id) == [("entered", None), ("callback_requested", None)]
