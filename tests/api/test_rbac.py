@@ -181,6 +181,27 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
         def prompt_there():
             T.expect(shared.api("GET", f"/api/v1/prompts/{name}", token=admin), 200)
         return method, f"/api/v1/prompts/{name}", None, 204, prompt_there
+    # The ACD: agents act on their own state (1001 is the agent role's user),
+    # others on 1002's.
+    staff_no = "1001" if role == "agent" else "1002"
+    if (method, path) == ("GET", "/api/v1/agents/{staff_no}/state"):
+        return method, f"/api/v1/agents/{staff_no}/state", None, 200, None
+    if (method, path) == ("PUT", "/api/v1/agents/{staff_no}/state"):
+        return method, f"/api/v1/agents/{staff_no}/state", {"state": "logged_out"}, 200, None
+    if (method, path) in (("GET", "/api/v1/agents"), ("GET", "/api/v1/queues"),
+                          ("GET", "/api/v1/queue-events")):
+        return method, path, None, 200, None
+    if (method, path) == ("PUT", "/api/v1/agents/{staff_no}/skills"):
+        return method, "/api/v1/agents/1005/skills", {"skills": {"billing": 3}}, 200, None
+    if (method, path) == ("POST", "/api/v1/queues"):
+        return method, path, {"name": T.uniq("rb")}, 201, None
+    if (method, path) == ("GET", "/api/v1/queues/{name}"):
+        return method, "/api/v1/queues/support", None, 200, None
+    if (method, path) == ("PATCH", "/api/v1/queues/{name}"):
+        return method, "/api/v1/queues/support", {"announce_interval_s": 30}, 200, None
+    if (method, path) == ("PUT", "/api/v1/queues/{name}/members"):
+        members = [{"staff_no": n} for n in ("1001", "1002", "1003", "1004", "1005")]
+        return method, "/api/v1/queues/support/members", {"members": members}, 200, None
     raise KeyError(f"no RBAC request for {method} {path}: add one to test_rbac.py")
 
 
@@ -235,6 +256,7 @@ def test_route_needs_a_token(shared, tok, ctx, route):
     p = path.replace("{id}", str(ctx["customer"]["id"] if "customers" in path
                                  else ctx["user"]["id"]))
     p = p.replace("{name}", ctx["flow"]).replace("{number}", "4000").replace("{version}", "1")
+    p = p.replace("{staff_no}", "1001")
     body = {"name": "x"} if method in ("POST", "PATCH", "PUT") else None
     T.assert_error(shared.api(method, p, json=body), 401, "unauthenticated")
 
