@@ -48,38 +48,11 @@ const ListSpec kQueueEventList{
 
 // ---- queues
 
-constexpr const char* kQueueColumns =
-    "id, name, display_name, strategy, offer_timeout_s, wrap_up_s, max_wait_s, overflow_action, "
-    "overflow_queue, join_empty, leave_empty, announce_interval_s, callback_key, "
-    "abandon_return_s, announce_staff_no, survey, skills, created_at, updated_at";
-
 const ListSpec kQueueList{
     .sortable = {{"name", "name"}},
     .default_sort = "name",
     .filters = {},
 };
-
-calls::QueueSetup queueFromRow(const store::Row& r) {
-  calls::QueueSetup q;
-  q.id = r.integer(0);
-  q.name = r.text(1);
-  q.display_name = r.text(2);
-  q.strategy = acd::parseStrategy(r.text(3)).value_or(acd::Strategy::kLongestIdle);
-  q.offer_timeout_s = static_cast<int>(r.integer(4));
-  q.wrap_up_s = static_cast<int>(r.integer(5));
-  q.max_wait_s = static_cast<int>(r.integer(6));
-  q.overflow = calls::parseOverflow(r.text(7)).value_or(calls::Overflow::kFallback);
-  q.overflow_queue = r.isNull(8) ? "" : r.text(8);
-  q.join_empty = r.integer(9) != 0;
-  q.leave_empty = r.integer(10) != 0;
-  q.announce_interval_s = static_cast<int>(r.integer(11));
-  q.callback_key = r.text(12);
-  q.abandon_return_s = static_cast<int>(r.integer(13));
-  q.announce_staff_no = r.integer(14) != 0;
-  q.survey = r.integer(15) != 0;
-  if (auto skills = calls::parseQueueSkills(r.text(16)); skills.isOk()) q.skills = std::move(*skills);
-  return q;
-}
 
 boost::json::object queueJson(const calls::QueueSetup& q) {
   boost::system::error_code ec;
@@ -212,11 +185,11 @@ std::vector<store::Value> queueValues(const calls::QueueSetup& q) {
 
 Result<calls::QueueSetup> findQueue(store::Session& s, std::int64_t tenant,
                                     const std::string& name) {
-  TING_ASSIGN_OR_RETURN(auto rows, s.query(std::string("SELECT ") + kQueueColumns +
+  TING_ASSIGN_OR_RETURN(auto rows, s.query(std::string("SELECT ") + calls::kQueueColumns +
                                                " FROM queues WHERE tenant_id = ? AND name = ?",
                                            {tenant, name}));
   if (rows.empty()) return notFound("no queue " + name);
-  return queueFromRow(rows.front());
+  return calls::queueFromRow(rows.front());
 }
 
 Result<boost::json::array> membersJson(store::Session& s, std::int64_t queue_id) {
@@ -343,12 +316,12 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
               [&ctx](Call& call) -> Result<Response> {
                 TING_ASSIGN_OR_RETURN(ListParams params, parseListParams(call, kQueueList));
                 store::PageQuery q{.table = "queues",
-                                   .columns = kQueueColumns,
+                                   .columns = calls::kQueueColumns,
                                    .tenant_id = call.principal->tenant_id,
                                    .filter_sql = {},
                                    .filter_params = {}};
                 return pageResponse(ctx.store, q, params, [](const store::Row& row) {
-                  return queueJson(queueFromRow(row));
+                  return queueJson(calls::queueFromRow(row));
                 });
               },
               {.summary = "ACD queues of your tenant.", .tag = "acd",
@@ -423,6 +396,7 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
            return tx.audit({.entity = "queue",
                             .entity_id = std::to_string(q.id),
                             .action = "create",
+                            .before_json = "",
                             .after_json = boost::json::serialize(queueJson(q)),
                             .tenant_id = tenant});
          }));
@@ -573,6 +547,7 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
            return tx.audit({.entity = "user",
                             .entity_id = std::to_string(id),
                             .action = "skills",
+                            .before_json = "",
                             .after_json = boost::json::serialize(*skills),
                             .tenant_id = tenant});
          }));

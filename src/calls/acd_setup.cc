@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <spdlog/spdlog.h>
 
 namespace ting::calls {
 
@@ -101,6 +102,34 @@ std::string queueSkillsJson(const std::vector<acd::SkillRequirement>& skills) {
     arr.push_back(boost::json::object{{"skill", r.skill}, {"steps", std::move(steps)}});
   }
   return boost::json::serialize(arr);
+}
+
+QueueSetup queueFromRow(const store::Row& r) {
+  QueueSetup q;
+  q.id = r.integer(0);
+  q.tenant_id = r.integer(1);
+  q.name = r.text(2);
+  q.display_name = r.text(3);
+  q.strategy = acd::parseStrategy(r.text(4)).value_or(acd::Strategy::kLongestIdle);
+  q.offer_timeout_s = static_cast<int>(r.integer(5));
+  q.wrap_up_s = static_cast<int>(r.integer(6));
+  q.max_wait_s = static_cast<int>(r.integer(7));
+  q.overflow = parseOverflow(r.text(8)).value_or(Overflow::kFallback);
+  q.overflow_queue = r.isNull(9) ? "" : r.text(9);
+  q.join_empty = r.integer(10) != 0;
+  q.leave_empty = r.integer(11) != 0;
+  q.announce_interval_s = static_cast<int>(r.integer(12));
+  q.callback_key = r.text(13);
+  q.abandon_return_s = static_cast<int>(r.integer(14));
+  q.announce_staff_no = r.integer(15) != 0;
+  q.survey = r.integer(16) != 0;
+  auto skills = parseQueueSkills(r.text(17));
+  if (skills.isOk()) {
+    q.skills = std::move(*skills);
+  } else {
+    spdlog::warn("queue {}: skills ignored: {}", q.name, skills.status().message());
+  }
+  return q;
 }
 
 }  // namespace ting::calls

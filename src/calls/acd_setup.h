@@ -13,6 +13,7 @@
 #include "acd/agent_state.h"
 #include "acd/router.h"
 #include "common/status.h"
+#include "store/database.h"
 
 namespace ting::calls {
 
@@ -81,6 +82,15 @@ struct AcdSetup {
   std::vector<AgentSetup> agents;
   std::vector<TenantAcdPolicy> policies;
 };
+
+// The columns queueFromRow() reads, `id` first: "SELECT " + kQueueColumns + " FROM queues".
+inline constexpr const char* kQueueColumns =
+    "id, tenant_id, name, display_name, strategy, offer_timeout_s, wrap_up_s, max_wait_s, "
+    "overflow_action, overflow_queue, join_empty, leave_empty, announce_interval_s, "
+    "callback_key, abandon_return_s, announce_staff_no, survey, skills";
+// A queue as stored (members not included). Unknown strategies or overflow
+// actions read as the defaults; unreadable skills as none, with a warning.
+QueueSetup queueFromRow(const store::Row& row);
 
 // An agent's state as the API shows it.
 struct AgentStateView {

@@ -274,39 +274,12 @@ Status Telephony::reloadAcd() {
         setup.agents[it->second].skills[r.text(1)] = static_cast<int>(r.integer(2));
       }
     }
-    TING_ASSIGN_OR_RETURN(
-        auto queues,
-        s.query("SELECT id, tenant_id, name, display_name, strategy, offer_timeout_s, wrap_up_s, "
-                "max_wait_s, overflow_action, overflow_queue, join_empty, leave_empty, "
-                "announce_interval_s, callback_key, abandon_return_s, announce_staff_no, survey, "
-                "skills FROM queues ORDER BY id",
-                {}));
+    TING_ASSIGN_OR_RETURN(auto queues, s.query(std::string("SELECT ") + calls::kQueueColumns +
+                                                   " FROM queues ORDER BY id",
+                                               {}));
     std::map<std::int64_t, size_t> qindex;
     for (const auto& r : queues) {
-      calls::QueueSetup q;
-      q.id = r.integer(0);
-      q.tenant_id = r.integer(1);
-      q.name = r.text(2);
-      q.display_name = r.text(3);
-      q.strategy = acd::parseStrategy(r.text(4)).value_or(acd::Strategy::kLongestIdle);
-      q.offer_timeout_s = static_cast<int>(r.integer(5));
-      q.wrap_up_s = static_cast<int>(r.integer(6));
-      q.max_wait_s = static_cast<int>(r.integer(7));
-      q.overflow = calls::parseOverflow(r.text(8)).value_or(calls::Overflow::kFallback);
-      q.overflow_queue = r.isNull(9) ? "" : r.text(9);
-      q.join_empty = r.integer(10) != 0;
-      q.leave_empty = r.integer(11) != 0;
-      q.announce_interval_s = static_cast<int>(r.integer(12));
-      q.callback_key = r.text(13);
-      q.abandon_return_s = static_cast<int>(r.integer(14));
-      q.announce_staff_no = r.integer(15) != 0;
-      q.survey = r.integer(16) != 0;
-      auto skills = calls::parseQueueSkills(r.text(17));
-      if (!skills) {
-        spdlog::warn("queue {}: skills ignored: {}", q.name, skills.status().message());
-      } else {
-        q.skills = std::move(*skills);
-      }
+      calls::QueueSetup q = calls::queueFromRow(r);
       qindex[q.id] = setup.queues.size();
       setup.queues.push_back(std::move(q));
     }
