@@ -405,7 +405,10 @@ std::optional<Offer> Router::next(const QueueId& queue, UnixMillis now) {
     offer.tier = tier_it->first;
     switch (q.strategy) {
       case Strategy::kRingAll:
-        for (const auto& k : tier.ordered) offer.agents.push_back(k.id);
+        for (const auto& k : tier.ordered) {
+          if (offer.agents.size() == kRingAllLimit) break;
+          offer.agents.push_back(k.id);
+        }
         break;
       case Strategy::kRandom: {
         std::uniform_int_distribution<std::size_t> pick(0, tier.pool.size() - 1);

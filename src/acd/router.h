@@ -20,7 +20,8 @@
 //                       order (the order of addMember), wrapping around;
 //      fewest_calls     fewest calls handled, then longest idle;
 //      least_talk_time  least total talk time, then longest idle;
-//      ring_all         every available agent of the tier, longest idle first;
+//      ring_all         every available agent of the tier, longest idle first,
+//                       at most kRingAllLimit;
 //      linear           first available member in member order;
 //      random           uniformly at random (seeded by the constructor);
 //      skills_based     see below.
@@ -81,6 +82,11 @@ enum class Strategy {
 // "longest_idle", "round_robin", ... as in the header comment.
 const char* strategyName(Strategy strategy);
 std::optional<Strategy> parseStrategy(std::string_view name);
+
+// ring_all rings at most this many agents at once (the longest idle of the
+// tier): more phones ringing for one caller only multiplies the work of
+// cancelling them.
+inline constexpr std::size_t kRingAllLimit = 10;
 
 inline constexpr int kMinSkillLevel = 1;
 inline constexpr int kMaxSkillLevel = 5;

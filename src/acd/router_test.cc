@@ -321,5 +321,20 @@ TEST_F(RouterTest, PositionCountsCallsAheadByPriorityThenArrival) {
   EXPECT_EQ(router_.position(2), 1u);
 }
 
+TEST_F(RouterTest, RingAllRingsAtMostTheLimitLongestIdleFirst) {
+  makeQueue(Strategy::kRingAll);
+  for (AgentId id = 1; id <= kRingAllLimit + 5; ++id) member(id, 0, 1000 * (20 - id));
+  call(1);
+  call(2);
+  auto offer = router_.next("sales", now());
+  ASSERT_TRUE(offer.has_value());
+  ASSERT_EQ(offer->agents.size(), kRingAllLimit);
+  EXPECT_EQ(offer->agents.front(), kRingAllLimit + 5);  // idle since 5000: the longest
+  // The ones not rung stay available for the next caller.
+  auto second = router_.next("sales", now());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->agents.size(), 5u);
+}
+
 }  // namespace
 }  // namespace ting::acd

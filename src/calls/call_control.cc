@@ -87,6 +87,13 @@ CallControl::CallControl(CallControlConfig config, sip::SipDirectory& directory,
     calls_started_ = &metrics->counter("ting_calls_total", "Calls answered.", "");
     calls_rejected_ =
         &metrics->counter("ting_calls_rejected_total", "Calls refused (404, 488, 503).", "");
+    offer_latency_ = &metrics->histogram(
+        "ting_acd_offer_latency_seconds",
+        "From the moment an agent and a waiting call could meet (the later of the agent "
+        "becoming available and the call joining the queue) to the offer sent to the phone.",
+        "",
+        {10e-6, 25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3,
+         100e-3, 250e-3, 1.0});
     metrics->gauge("ting_calls_active", "Calls in progress.",
                    [this] { return static_cast<double>(active_count_.load()); });
   }

@@ -211,6 +211,7 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
 
   Counter* calls_started_ = nullptr;
   Counter* calls_rejected_ = nullptr;
+  Histogram* offer_latency_ = nullptr;  // ACD: free agent and waiting call → phone invited
 };
 
 }  // namespace ting::calls

@@ -339,6 +339,7 @@ void CallControl::agentChanged(AcdAgent& a, Result<acd::AgentTransition> result,
     return;
   }
   if (!cooldown) {
+    a.routable = std::chrono::steady_clock::now();
     (void)router_.agentBecameAvailable(id, a.machine->stats());
     return dispatchFor(a);
   }
@@ -350,6 +351,7 @@ void CallControl::agentChanged(AcdAgent& a, Result<acd::AgentTransition> result,
     AcdAgent& agent = *it->second;
     agent.cooldown_timer = 0;
     if (agent.machine->state() != acd::AgentState::kAvailable) return;
+    agent.routable = std::chrono::steady_clock::now();
     (void)router_.agentBecameAvailable(static_cast<acd::AgentId>(user), agent.machine->stats());
     dispatchFor(agent);
   });
@@ -435,6 +437,7 @@ void CallControl::enterQueue(Call& call, const std::string& name) {
   const UnixMillis now = clock_.nowMillis();
   call.queue = q->key;
   call.acd_id = next_acd_id_++;
+  call.joined = std::chrono::steady_clock::now();
   call.queued_at = now;
   std::string detail;
   // A caller who gave up a moment ago gets their old place back.
@@ -558,6 +561,11 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
     leg.leg = sip_->invite(reg->contact, from, sip::writeSdp(local, nullptr), std::nullopt);
     by_leg_[leg.leg] = call->ref;
     call->offers.push_back(leg);
+    if (offer_latency_ != nullptr) {
+      const auto since = std::max(a.routable, call->joined);
+      offer_latency_->observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count());
+    }
     queueEvent(*call, q, "offered", a.setup.staff_no);
     // The screen pop: everything the agent's console shows while it rings.
     boost::json::object vars;
@@ -601,6 +609,7 @@ void CallControl::requeue(Call& call, bool dispatch_now) {
   if (!s.isOk()) return queueFailed(call, &q, s.message());
   q.waiting.insert(call.ref);
   call.state = "queued";
+  call.joined = std::chrono::steady_clock::now();
   snapshot(call);
   if (dispatch_now) dispatch(q.key);
 }

@@ -2,6 +2,7 @@
 // Call control's private state: a call in progress, and the ACD's agents and
 // queues as call control keeps them. Loop thread only.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -82,6 +83,7 @@ struct CallControl::Call {
   std::string queue;            // the queue's key while queued or after
   acd::CallId acd_id = 0;       // the router's id while queued or offered
   UnixMillis queued_at = 0;     // when it entered the queue (kept on requeue)
+  std::chrono::steady_clock::time_point joined;  // this time, for the offer latency
   int priority = 0;
   std::vector<OfferLeg> offers;  // phones ringing with this call
   EventLoop::TimerId offer_timer = 0;
@@ -98,6 +100,7 @@ struct CallControl::AcdAgent {
   std::unique_ptr<acd::AgentStateMachine> machine;
   std::vector<std::string> queues;  // keys, in the order joined
   UnixMillis since = 0;             // when the current state began
+  std::chrono::steady_clock::time_point routable;  // last made available to the router
   EventLoop::TimerId wrap_timer = 0;
   EventLoop::TimerId cooldown_timer = 0;  // after a reject or miss
   std::string call_ref;  // offered or talking
