@@ -101,7 +101,9 @@ def register_all(sip_port, uas_port, users):
 def agent_scenario():
     return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="agent">
-  <recv request="INVITE" crlf="true"/>
+  <recv request="INVITE" crlf="true" rrs="true">
+    <action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller"/></action>
+  </recv>
   <send><![CDATA[
 SIP/2.0 180 Ringing
 [last_Via:]
@@ -140,7 +142,7 @@ a=rtpmap:8 PCMA/8000
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:agent@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
-To: [peer_tag_param]
+To:[$caller]
 [last_Call-ID:]
 CSeq: 2 BYE
 Contact: <sip:agent@[local_ip]:[local_port]>
