@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "telephony"))
 sys.path.insert(0, str(ROOT / "bench"))
 import sipp  # noqa: E402
-from sip_load import cumulative, free_port, gauge, histogram, host_cpu, scrape, steal_share  # noqa: E402
+from sip_load import (Ting, cumulative, free_port, gauge, histogram, host_cpu,  # noqa: E402
+                      scrape, steal_share)
 
 BIN = os.environ.get("TING_BIN", str(ROOT / "build" / "release" / "ting"))
 AGENTS = int(os.environ.get("AGENTS", "200"))
@@ -46,7 +47,7 @@ RATE = int(os.environ.get("RATE", "100"))
 TALK_MS = int(os.environ.get("TALK_MS", "3000"))
 WRAP_S = int(os.environ.get("WRAP_S", "1"))
 RUNS = int(os.environ.get("RUNS", "3"))
-PASSWORD = "bench-pass-1"
+PASSWORD = "bench-pass-1"  # the demo password Ting() starts with
 AGENT_SIP_PASSWORD = "agent-sip-1"
 
 
@@ -156,27 +157,12 @@ Content-Length: 0
 
 
 def one_run(work):
-    http, sip = free_port(), free_port()
+    ting = Ting(work, TING_SIP_MAX_CALLS=str(CALLERS * 2 + AGENTS * 2),
+                TING_AUTH_ARGON2_MEMORY_KIB="64", TING_AUTH_ARGON2_ITERATIONS="1")
+    http, sip, data = ting.http, ting.sip, ting.data
     uas_port = free_port(socket.SOCK_DGRAM)
-    data = Path(tempfile.mkdtemp(dir=work))
-    log = open(data / "server.log", "w")
-    env = dict(os.environ, TING_SIP_MAX_CALLS=str(CALLERS * 2 + AGENTS * 2),
-               TING_LOG_LEVEL="warn", TING_AUTH_ARGON2_MEMORY_KIB="64",
-               TING_AUTH_ARGON2_ITERATIONS="1")
-    srv = subprocess.Popen([BIN, "serve", "--data", str(data), "--http", f"127.0.0.1:{http}",
-                            "--sip", f"127.0.0.1:{sip}", "--demo", "--demo-password", PASSWORD],
-                           stdout=log, stderr=subprocess.STDOUT, env=env)
     procs = []
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                scrape(http)
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.2)
         token = api(http, "POST", "/api/v1/auth/login",
                     body={"tenant": "demo", "username": "admin", "password": PASSWORD})["token"]
         users = [f"{7000 + i}" for i in range(AGENTS)]
@@ -241,9 +227,7 @@ def one_run(work):
         for p in procs:
             p.terminate()
             p.wait(timeout=30)
-        srv.terminate()
-        srv.wait(timeout=120)
-        log.close()
+        ting.stop()
 
 
 def main():

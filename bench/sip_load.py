@@ -105,24 +105,40 @@ def pcap_payloads(path):
     return bytes(out)
 
 
-def one_run(work):
-    http, sip = free_port(), free_port()
-    data = Path(tempfile.mkdtemp(dir=work))
-    log = open(data / "server.log", "w")
-    env = dict(os.environ, TING_SIP_MAX_CALLS=str(CALLS * 2), TING_LOG_LEVEL="warn")
-    srv = subprocess.Popen([BIN, "serve", "--data", str(data), "--http", f"127.0.0.1:{http}",
-                            "--sip", f"127.0.0.1:{sip}", "--demo", "--demo-password",
-                            "bench-pass-1"], stdout=log, stderr=subprocess.STDOUT, env=env)
-    try:
+class Ting:
+    """The release server on free ports with the demo tenant (password
+    bench-pass-1), its data under `work`; ready once /metrics answers."""
+
+    def __init__(self, work, **env):
+        self.http, self.sip = free_port(), free_port()
+        self.data = Path(tempfile.mkdtemp(dir=work))
+        self.log = open(self.data / "server.log", "w")
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--data", str(self.data), "--http", f"127.0.0.1:{self.http}",
+             "--sip", f"127.0.0.1:{self.sip}", "--demo", "--demo-password", "bench-pass-1"],
+            stdout=self.log, stderr=subprocess.STDOUT,
+            env=dict(os.environ, TING_LOG_LEVEL="warn", **env))
         deadline = time.time() + 30
         while True:
             try:
-                scrape(http)
-                break
+                scrape(self.http)
+                return
             except OSError:
                 if time.time() > deadline:
+                    self.stop()
                     raise
                 time.sleep(0.2)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=120)
+        self.log.close()
+
+
+def one_run(work):
+    ting = Ting(work, TING_SIP_MAX_CALLS=str(CALLS * 2))
+    http, sip, data = ting.http, ting.sip, ting.data
+    try:
         # Render the demo prompts once so the run measures calls, not TTS.
         subprocess.run(["sipp", f"127.0.0.1:{sip}", "-sn", "uac", "-s", "4000", "-m", "1",
                         "-d", "3000", "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
@@ -188,9 +204,7 @@ def one_run(work):
                 # follow it, whatever Ting does.
                 "host_steal_share": steal_share(cpu_before, cpu_after)}
     finally:
-        srv.terminate()
-        srv.wait(timeout=120)
-        log.close()
+        ting.stop()
 
 
 def main():
