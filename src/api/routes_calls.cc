@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "api/api_context.h"
+#include "api/json_body.h"
 #include "api/list_params.h"
 #include "calls/call_control.h"
 #include "sip/sip_stack.h"
@@ -252,6 +253,73 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
               {.summary = "Phones registered to your tenant's SIP domain, with when each "
                           "binding expires.",
                .tag = "sip"}});
+
+  // Call control: the agent on the call, or a lead or supervisor.
+  const identity::RoleSet controllers{Role::kAgent, Role::kTeamLead, Role::kSupervisor,
+                                      Role::kAdmin};
+  auto control = [&ctx](Call& call, calls::CallControl::CallCommand command) -> Result<Response> {
+    if (ctx.calls == nullptr) return unavailable("telephony is not running");
+    const std::string agent =
+        call.principal->role == Role::kAgent ? call.principal->username : std::string();
+    TING_RETURN_IF_ERROR(
+        ctx.calls->command(call.principal->tenant_id, call.path_params[0], command, agent));
+    return noContent();
+  };
+  for (const auto& [action, summary] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"hold", "Put the customer on hold (music on hold; the agent hears silence)."},
+           {"resume", "Take the customer off hold."},
+           {"hangup", "End the call (end_cause api_hangup)."}}) {
+    router.add({"POST",
+                "/api/v1/calls/{id}/" + action,
+                Access::kAuthenticated,
+                controllers,
+                [control, action = action](Call& call) -> Result<Response> {
+                  JsonBody body(call.request.body.empty() ? std::string_view("{}")
+                                                          : std::string_view(call.request.body));
+                  TING_RETURN_IF_ERROR(body.finish());
+                  return control(call, {action, "", "", ""});
+                },
+                {.summary = summary, .tag = "calls", .success_status = 204,
+                 .success_description = "Done"}});
+  }
+  router.add({"PUT",
+              "/api/v1/calls/{id}/recording",
+              Access::kAuthenticated,
+              controllers,
+              [control](Call& call) -> Result<Response> {
+                JsonBody body(call.request.body);
+                auto paused = body.boolean("paused", kRequired);
+                TING_RETURN_IF_ERROR(body.finish());
+                return control(call, {*paused ? "pause_recording" : "resume_recording", "", "", ""});
+              },
+              {.summary = "Pause the call's recording (both channels record silence, for card "
+                          "numbers) or resume it.",
+               .tag = "calls",
+               .body = {{"paused", "boolean", true, ""}},
+               .success_status = 204,
+               .success_description = "Done"}});
+  router.add({"POST",
+              "/api/v1/calls/{id}/transfer",
+              Access::kAuthenticated,
+              controllers,
+              [control](Call& call) -> Result<Response> {
+                JsonBody body(call.request.body);
+                auto queue = body.string("queue", false, 64);
+                auto agent = body.string("agent", false, 64);
+                auto number = body.string("number", false, 32);
+                TING_RETURN_IF_ERROR(body.finish());
+                return control(call, {"transfer", queue.value_or(""), agent.value_or(""),
+                                      number.value_or("")});
+              },
+              {.summary = "Blind transfer: the agent's part ends (wrap-up) and the customer goes "
+                          "to a queue, an available agent (staff number) or an outside number.",
+               .tag = "calls",
+               .body = {{"queue", "string", false, "a queue name"},
+                        {"agent", "string", false, "an agent's staff number"},
+                        {"number", "string", false, "an outside number, through the trunk"}},
+               .success_status = 204,
+               .success_description = "Done"}});
 }
 
 }  // namespace ting::api

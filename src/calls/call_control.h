@@ -94,6 +94,16 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   Result<AgentStateView> setAgentState(std::int64_t tenant_id, const std::string& staff_no,
                                        const std::string& state, const std::string& reason);
 
+  // Call control through the API, on a call an agent has answered. `agent`
+  // set: only that agent's own call may be acted on (kPermissionDenied
+  // otherwise); empty: any call of the tenant (leads, supervisors).
+  struct CallCommand {
+    std::string action;  // hold, resume, hangup, pause_recording, resume_recording, transfer
+    std::string queue, staff_no, number;  // transfer: exactly one
+  };
+  Status command(std::int64_t tenant_id, const std::string& ref, const CallCommand& command,
+                 const std::string& agent);
+
   // SipListener (SIP thread).
   void onIncomingCall(sip::IncomingCall call) override;
   void onReinvite(sip::LegId leg, std::string sdp) override;
@@ -158,6 +168,8 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void musicOnHold(Call& call);
   void queuedCallback(Call& call);
   void queueDigit(Call& call, char digit);
+  Status blindTransfer(Call& call, const CallCommand& command);
+  void dropAgent(Call& call, const std::string& why);
   void queuePlayDone(Call& call, std::uint64_t play_id);
   void playText(Call& call, std::uint64_t play_id, std::string text);
   void agentChanged(AcdAgent& agent, Result<acd::AgentTransition> transition,

@@ -917,7 +917,7 @@ void CallControl::musicOnHold(Call& call) {
       auto it = calls_.find(ref);
       if (it == calls_.end() || it->second->ended) return;
       Call& c = *it->second;
-      if (c.acd_id == 0 || c.bridged) return;
+      if ((c.acd_id == 0 && !c.on_hold) || c.bridged) return;
       media_->play(c.media, kMohPlayId, {pcm ? *pcm : builtInHoldMusic()}, true);
     });
   });
@@ -998,6 +998,134 @@ void CallControl::queueDigit(Call& call, char digit) {
   publish(call, "call.satisfaction", boost::json::serialize(data));
   call.phase = "goodbye";
   playText(call, kGoodbyePlayId, "感谢您的评价，再见。");
+}
+
+// --- call control through the API ---
+
+Status CallControl::command(std::int64_t tenant_id, const std::string& ref,
+                            const CallCommand& cmd, const std::string& agent) {
+  return onLoop([&]() -> Status {
+    auto it = calls_.find(ref);
+    if (it == calls_.end() || it->second->ended || it->second->tenant_id != tenant_id) {
+      return notFound("no call " + ref + " in progress");
+    }
+    Call& call = *it->second;
+    if (!agent.empty() && call.agent_staff_no != agent) {
+      return Status(StatusCode::kPermissionDenied, "agents control only their own calls");
+    }
+    if (call.agent_user == 0 || call.agent_leg == 0 || !call.phase.empty()) {
+      return conflict("the call is not with an agent", "call").withReason("not_connected");
+    }
+    auto event = [&](const std::string& name) {
+      boost::json::object data{{"call_id", call.ref}, {"staff_no", call.agent_staff_no},
+                               {"by", agent.empty() ? "supervisor" : "agent"}};
+      publish(call, name, boost::json::serialize(data));
+    };
+    if (cmd.action == "hold") {
+      if (call.on_hold) return Status::ok();
+      media_->unbridge(call.media);
+      call.bridged = false;
+      call.on_hold = true;
+      call.state = "held";
+      musicOnHold(call);
+      event("call.held");
+    } else if (cmd.action == "resume") {
+      if (!call.on_hold) return Status::ok();
+      call.on_hold = false;
+      media_->stopPlay(call.media);
+      media_->bridge(call.media, call.agent_media);
+      call.bridged = true;
+      call.state = "bridged";
+      event("call.resumed");
+    } else if (cmd.action == "pause_recording" || cmd.action == "resume_recording") {
+      const bool paused = cmd.action == "pause_recording";
+      if (call.recording_paused == paused) return Status::ok();
+      call.recording_paused = paused;
+      media_->pauseRecording(call.media, paused);
+      event(paused ? "call.recording_paused" : "call.recording_resumed");
+    } else if (cmd.action == "hangup") {
+      hangup(call, "api_hangup", agent.empty() ? "supervisor" : "agent");
+      return Status::ok();
+    } else if (cmd.action == "transfer") {
+      return blindTransfer(call, cmd);
+    } else {
+      return invalidValue("unknown action " + cmd.action, "action");
+    }
+    snapshot(call);
+    return Status::ok();
+  });
+}
+
+void CallControl::dropAgent(Call& call, const std::string& why) {
+  // The agent's part ends: their phone is hung up, they go to wrap-up.
+  auto qi = queues_.find(call.queue);
+  if (qi != queues_.end()) queueEvent(call, *qi->second, "transferred", call.agent_staff_no, 0, why);
+  endAgentCall(call);
+  by_leg_.erase(call.agent_leg);
+  sip_->hangup(call.agent_leg);
+  media_->unbridge(call.media);
+  by_media_.erase(call.agent_media);
+  media_->release(call.agent_media);
+  call.agent_leg = 0;
+  call.agent_media = 0;
+  call.agent_user = 0;
+  call.agent_staff_no.clear();
+  call.bridged = false;
+  call.on_hold = false;
+  if (call.recording_paused) {
+    call.recording_paused = false;
+    media_->pauseRecording(call.media, false);
+  }
+}
+
+Status CallControl::blindTransfer(Call& call, const CallCommand& cmd) {
+  const int targets = int(!cmd.queue.empty()) + int(!cmd.staff_no.empty()) + int(!cmd.number.empty());
+  if (targets != 1) return invalidValue("transfer to exactly one of queue, agent and number", "to");
+  if (!cmd.queue.empty()) {
+    AcdQueue* q = queueByName(call.tenant_id, cmd.queue);
+    if (q == nullptr) return notFound("no queue " + cmd.queue);
+    dropAgent(call, "queue:" + cmd.queue);
+    call.queue.clear();
+    enterQueue(call, cmd.queue);
+    return Status::ok();
+  }
+  if (!cmd.staff_no.empty()) {
+    AcdAgent* a = agentByStaff(call.tenant_id, cmd.staff_no);
+    if (a == nullptr) return notFound("no agent " + cmd.staff_no);
+    if (a->setup.user_id == call.agent_user) return invalidValue("the agent is on the call", "agent");
+    if (a->machine->state() != acd::AgentState::kAvailable) {
+      return conflict("agent " + cmd.staff_no + " is " + acd::agentStateName(a->machine->state()),
+                      "agent")
+          .withReason("agent_busy");
+    }
+    // Offered like a queued call; unanswered, it goes back to the call's queue
+    // (or the agent's first one).
+    std::string key = call.queue;
+    if (queues_.find(key) == queues_.end() && !a->queues.empty()) key = a->queues.front();
+    auto qi = queues_.find(key);
+    if (qi == queues_.end()) return conflict("agent " + cmd.staff_no + " is in no queue", "agent");
+    dropAgent(call, "agent:" + cmd.staff_no);
+    call.queue = key;
+    call.acd_id = next_acd_id_++;
+    call.joined = std::chrono::steady_clock::now();
+    if (call.queued_at == 0) call.queued_at = clock_.nowMillis();
+    acd_calls_[call.acd_id] = call.ref;
+    const auto id = static_cast<acd::AgentId>(a->setup.user_id);
+    (void)router_.agentBecameUnavailable(id);
+    offer(acd::Offer{call.acd_id, {id}, 0}, *qi->second);
+    musicOnHold(call);
+    if (call.offers.empty()) dispatch(key);  // the phone was not there: back in the queue
+    return Status::ok();
+  }
+  if (directory_.outboundTrunk(call.tenant_id, "") == std::nullopt) {
+    return conflict("the tenant has no outbound trunk", "number").withReason("no_trunk");
+  }
+  dropAgent(call, "number:" + cmd.number);
+  call.queue.clear();
+  ivr::Transfer t;
+  t.number = cmd.number;
+  transfer(call, t);
+  return Status::ok();
 }
 
 }  // namespace ting::calls

@@ -91,7 +91,9 @@ struct CallControl::Call {
   EventLoop::TimerId announce_timer = 0;
   std::int64_t agent_user = 0;  // the agent who answered
   std::string agent_staff_no;
-  std::string phase;  // "" , "announcing" (报工号), "survey", "thanks"
+  std::string phase;  // "" , "announcing" (报工号), "survey", "goodbye"
+  bool on_hold = false;          // put on hold through the API (music plays)
+  bool recording_paused = false;  // through the API
   EventLoop::TimerId survey_timer = 0;
 };
 

@@ -109,6 +109,13 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
         return method, "/api/v1/calls/no-such-call", None, 404, None
     if (method, path) == ("GET", "/api/v1/calls/{id}/recording"):
         return method, "/api/v1/calls/no-such-call/recording", None, 404, None
+    if method == "POST" and path in ("/api/v1/calls/{id}/hold", "/api/v1/calls/{id}/resume",
+                                     "/api/v1/calls/{id}/hangup"):
+        return method, path.replace("{id}", "no-such-call"), None, 404, None
+    if (method, path) == ("PUT", "/api/v1/calls/{id}/recording"):
+        return method, "/api/v1/calls/no-such-call/recording", {"paused": True}, 404, None
+    if (method, path) == ("POST", "/api/v1/calls/{id}/transfer"):
+        return method, "/api/v1/calls/no-such-call/transfer", {"queue": "support"}, 404, None
     tid, flow, prompt = ctx["tenant_id"], ctx["flow"], ctx["prompt"]
     trunk_id = ctx["trunk"]["id"]
     if (method, path) == ("GET", "/api/v1/tenants/{id}"):

@@ -229,3 +229,111 @@ def test_callback_key_leaves_a_callback_request(acd):
     finally:
         events.ws.close()
     assert queue_events(acd, call_id) == [("entered", None), ("callback_requested", None)]
+
+
+def recording_of(srv, call_id):
+    files = list((srv.data_dir / "recordings").rglob(f"{call_id}.wav"))
+    return read_growing_wav(files[0]) if files else ([], [])
+
+
+def recorded_past(srv, call_id, offset_s_):
+    """Waits until the recording holds a second past `offset_s_` (it grows in real time)."""
+    T.poll(lambda: len(recording_of(srv, call_id)[1]) > (offset_s_ + 1.2) * 8000, 10,
+           interval=0.1, what=f"the recording to pass {offset_s_ + 1.2:.1f} s")
+
+
+def share_of_tone(samples, start_s, end_s, freq):
+    window = samples[int(start_s * 10) * BLOCK:int(end_s * 10) * BLOCK]
+    return len(tone_blocks(window, freq)) / max(1, len(window) // BLOCK)
+
+
+def test_call_control_hold_pause_recording_transfer_and_hangup(acd, phones, workroot):
+    media = Path(tempfile.mkdtemp(prefix="media-", dir=workroot))
+    tone2 = baresip.tone_wav(media / "agent-1000.wav", AGENT_HZ, seconds=60, pad_seconds=20)
+    tone3 = baresip.tone_wav(media / "agent-1400.wav", 1400, seconds=60, pad_seconds=20)
+    configure(acd, ["1002", "1003"], strategy="linear", wrap_up_s=30, announce_interval_s=0)
+    register(acd, phones, "1002", answermode="auto", audio_source=tone2)
+    register(acd, phones, "1003", answermode="auto", audio_source=tone3)
+    a2, a3 = acd.token("demo", "1002"), acd.token("demo", "1003")
+    set_state(acd, a2, "1002", "available")
+    set_state(acd, a3, "1003", "available")
+
+    def control(token, action, body=None, status=204, method="POST"):
+        path = f"/api/v1/calls/{call_id}/{action}"
+        resp = acd.api(method, path, token=token, json=body)
+        if status == 204:
+            T.expect(resp, 204)
+        else:
+            T.assert_error(resp, status)
+
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues"]))
+    try:
+        caller, result = T.run_in_thread(
+            lambda: sipp.run(sipp.answered_call("4000", [sipp.pause(7000), sipp.digit("1"),
+                                                         sipp.recv_bye()]), acd.sip_port,
+                             timeout_s=120))
+        started = events.next("call.started", timeout=15)
+        call_id = started["data"]["call_id"]
+        bridged = events.next("call.bridged", call_id, timeout=20)
+        assert bridged["data"]["agent"] == "1002", bridged
+        t_bridged = offset_s(bridged, started)
+        recorded_past(acd, call_id, t_bridged)
+
+        # Only the agent on the call, or a lead.
+        control(a3, "hold", status=403)
+        control(a2, "hold")
+        held = events.next("call.held", call_id, timeout=5)
+        t_held = offset_s(held, started)
+        recorded_past(acd, call_id, t_held + 1)
+        control(a2, "resume")
+        resumed = events.next("call.resumed", call_id, timeout=5)
+        t_resumed = offset_s(resumed, started)
+        recorded_past(acd, call_id, t_resumed + 1)
+
+        # Card number: the recording goes silent on both channels.
+        control(a2, "recording", {"paused": True}, method="PUT")
+        paused = events.next("call.recording_paused", call_id, timeout=5)
+        t_paused = offset_s(paused, started)
+        recorded_past(acd, call_id, t_paused + 1)
+        control(a2, "recording", {"paused": False}, method="PUT")
+        unpaused = events.next("call.recording_resumed", call_id, timeout=5)
+        t_unpaused = offset_s(unpaused, started)
+
+        # Blind transfer by the team lead to 1003; 1002 goes to wrap-up.
+        T.assert_error(acd.api("POST", f"/api/v1/calls/{call_id}/transfer", token=lead(acd),
+                               json={"agent": "1002", "queue": "support"}), 422)
+        control(lead(acd), "transfer", {"agent": "1003"})
+        offered = events.next("call.offered", call_id, timeout=10)
+        assert offered["data"]["staff_no"] == "1003", offered
+        bridged3 = events.next("call.bridged", call_id, timeout=10)
+        assert bridged3["data"]["agent"] == "1003", bridged3
+        assert state_of(acd, "1002")["state"] == "wrap_up"
+        assert state_of(acd, "1003")["state"] == "on_call"
+        t_bridged3 = offset_s(bridged3, started)
+        recorded_past(acd, call_id, t_bridged3 + 1)
+
+        control(lead(acd), "hangup")
+        ended = events.next("call.ended", call_id, timeout=10)
+        assert ended["data"]["cause"] == "api_hangup" and ended["data"]["hangup_by"] == "supervisor"
+        caller.join(30)
+        assert "error" not in result, result.get("error")
+        assert result["value"].code == 0, result["value"]
+    finally:
+        events.ws.close()
+
+    T.poll(lambda: T.expect(acd.api("GET", f"/api/v1/calls/{call_id}", token=admin(acd)),
+                            200)["recording_ms"] is not None, 20, what="the recording closed")
+    left, right = recording_of(acd, call_id)
+    talk = share_of_tone(right, t_bridged + 0.3, t_held - 0.1, AGENT_HZ)
+    on_hold = share_of_tone(right, t_held + 0.3, t_resumed - 0.1, AGENT_HZ)
+    back = share_of_tone(right, t_resumed + 0.3, t_paused - 0.1, AGENT_HZ)
+    assert talk >= 0.8 and back >= 0.8, (talk, back)
+    assert on_hold <= 0.1, f"the agent is heard on hold ({on_hold:.0%})"
+    music = right[int((t_held + 0.3) * 10) * BLOCK:int((t_resumed - 0.1) * 10) * BLOCK]
+    assert max(abs(x) for x in music) > 1000, "no music on hold"
+    quiet = slice(int((t_paused + 0.2) * 10) * BLOCK, int((t_unpaused - 0.1) * 10) * BLOCK)
+    assert right[quiet] and not any(right[quiet]) and not any(left[quiet]), \
+        "the paused recording is not silent"
+    assert share_of_tone(right, t_bridged3 + 0.3, t_bridged3 + 1.0, 1400) >= 0.6
+    log = queue_events(acd, call_id)
+    assert ("transferred", "1002") in log and ("answered", "1003") in log, log
