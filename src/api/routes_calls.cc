@@ -257,6 +257,11 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
   // Call control: the agent on the call, or a lead or supervisor.
   const identity::RoleSet controllers{Role::kAgent, Role::kTeamLead, Role::kSupervisor,
                                       Role::kAdmin};
+  auto commandFor = [](std::string action) {
+    calls::CallControl::CallCommand command;
+    command.action = std::move(action);
+    return command;
+  };
   auto control = [&ctx](Call& call, calls::CallControl::CallCommand command) -> Result<Response> {
     if (ctx.calls == nullptr) return unavailable("telephony is not running");
     const std::string agent =
@@ -274,11 +279,11 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
                 "/api/v1/calls/{id}/" + action,
                 Access::kAuthenticated,
                 controllers,
-                [control, action = action](Call& call) -> Result<Response> {
+                [control, commandFor, action = action](Call& call) -> Result<Response> {
                   JsonBody body(call.request.body.empty() ? std::string_view("{}")
                                                           : std::string_view(call.request.body));
                   TING_RETURN_IF_ERROR(body.finish());
-                  return control(call, {action, "", "", ""});
+                  return control(call, commandFor(action));
                 },
                 {.summary = summary, .tag = "calls", .success_status = 204,
                  .success_description = "Done"}});
@@ -287,11 +292,12 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
               "/api/v1/calls/{id}/recording",
               Access::kAuthenticated,
               controllers,
-              [control](Call& call) -> Result<Response> {
+              [control, commandFor](Call& call) -> Result<Response> {
                 JsonBody body(call.request.body);
                 auto paused = body.boolean("paused", kRequired);
                 TING_RETURN_IF_ERROR(body.finish());
-                return control(call, {*paused ? "pause_recording" : "resume_recording", "", "", ""});
+                return control(call,
+                               commandFor(*paused ? "pause_recording" : "resume_recording"));
               },
               {.summary = "Pause the call's recording (both channels record silence, for card "
                           "numbers) or resume it.",
@@ -303,14 +309,17 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
               "/api/v1/calls/{id}/transfer",
               Access::kAuthenticated,
               controllers,
-              [control](Call& call) -> Result<Response> {
+              [control, commandFor](Call& call) -> Result<Response> {
                 JsonBody body(call.request.body);
                 auto queue = body.string("queue", false, 64);
                 auto agent = body.string("agent", false, 64);
                 auto number = body.string("number", false, 32);
                 TING_RETURN_IF_ERROR(body.finish());
-                return control(call, {"transfer", queue.value_or(""), agent.value_or(""),
-                                      number.value_or("")});
+                auto command = commandFor("transfer");
+                command.queue = queue.value_or("");
+                command.staff_no = agent.value_or("");
+                command.number = number.value_or("");
+                return control(call, command);
               },
               {.summary = "Blind transfer: the agent's part ends (wrap-up) and the customer goes "
                           "to a queue, an available agent (staff number) or an outside number.",
@@ -318,6 +327,51 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
                .body = {{"queue", "string", false, "a queue name"},
                         {"agent", "string", false, "an agent's staff number"},
                         {"number", "string", false, "an outside number, through the trunk"}},
+               .success_status = 204,
+               .success_description = "Done"}});
+
+  // Supervisors: listen, whisper, barge, through their own phone.
+  const identity::RoleSet monitors{Role::kTeamLead, Role::kSupervisor, Role::kAdmin};
+  router.add({"POST",
+              "/api/v1/calls/{id}/monitor",
+              Access::kAuthenticated,
+              monitors,
+              [&ctx, control, commandFor](Call& call) -> Result<Response> {
+                JsonBody body(call.request.body);
+                auto mode = body.string("mode", kRequired, 16);
+                TING_RETURN_IF_ERROR(body.finish());
+                auto command = commandFor("monitor");
+                command.mode = *mode;
+                command.supervisor_staff_no = call.principal->username;
+                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+                  TING_ASSIGN_OR_RETURN(auto rows,
+                                        s.query("SELECT sip_extension FROM users WHERE id = ? "
+                                                "AND tenant_id = ?",
+                                                {call.principal->user_id,
+                                                 call.principal->tenant_id}));
+                  if (!rows.empty() && !rows.front().isNull(0)) {
+                    command.supervisor_extension = rows.front().text(0);
+                  }
+                  return Status::ok();
+                }));
+                return control(call, command);
+              },
+              {.summary = "Monitor a call from your own registered phone: listen (silent), "
+                          "whisper (only the agent hears you) or barge (three-way). Sent again, "
+                          "it changes the mode.",
+               .tag = "calls",
+               .body = {{"mode", "string", true, "listen, whisper or barge"}},
+               .success_status = 204,
+               .success_description = "Your phone rings; answer it to join"}});
+  router.add({"DELETE",
+              "/api/v1/calls/{id}/monitor",
+              Access::kAuthenticated,
+              monitors,
+              [control, commandFor](Call& call) -> Result<Response> {
+                return control(call, commandFor("stop_monitor"));
+              },
+              {.summary = "Stop monitoring the call (your phone is hung up).",
+               .tag = "calls",
                .success_status = 204,
                .success_description = "Done"}});
 }

@@ -490,6 +490,18 @@ void CallControl::transferFailed(Call& call, const std::string& why) {
 void CallControl::outgoingAnswer(sip::LegId leg, int status, const std::string& sdp) {
   Call* call = byLeg(leg);
   if (call == nullptr || status >= 300) return;  // onTerminated reports failures
+  if (leg == call->sup_leg && call->sup_leg != 0) {
+    auto offer = sip::parseSdp(sdp);
+    auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
+    auto remote = answer ? remoteFrom(*answer) : Result<media::RemoteMedia>(answer.status());
+    if (!remote) {
+      stopMonitor(*call);
+      return;
+    }
+    media_->setRemote(call->sup_media, *remote);
+    call->sup_connected = true;
+    return applyMonitor(*call);
+  }
   if (call->agent_leg != leg) {
     for (const auto& o : call->offers) {
       if (o.leg == leg) return offerAnswered(*call, leg, sdp);
@@ -563,6 +575,10 @@ void CallControl::terminated(sip::LegId leg, bool by_remote, int status,
   for (const auto& o : call->offers) {
     if (o.leg == leg) return offerEnded(*call, leg, status);
   }
+  if (leg == call->sup_leg) {
+    call->sup_leg = 0;  // already gone; stopMonitor need not hang it up
+    return stopMonitor(*call);
+  }
   if (leg == call->agent_leg) {
     call->agent_leg = 0;
     if (call->agent_user != 0) return agentLegEnded(*call);
@@ -595,6 +611,7 @@ void CallControl::finish(Call& call, const std::string& cause, const std::string
   }
   if (call.ivr && by == "caller") call.ivr->onCallerHangup(now);
   leaveQueue(call);  // the ACD: abandoned while waiting, offers withdrawn, agent to wrap-up
+  stopMonitor(call);
   // Media sessions stay mapped until their recordings report done.
   if (call.agent_media != 0) media_->release(call.agent_media);
   media_->release(call.media);

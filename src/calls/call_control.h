@@ -98,8 +98,13 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   // set: only that agent's own call may be acted on (kPermissionDenied
   // otherwise); empty: any call of the tenant (leads, supervisors).
   struct CallCommand {
-    std::string action;  // hold, resume, hangup, pause_recording, resume_recording, transfer
+    std::string action;  // hold, resume, hangup, pause_recording, resume_recording, transfer,
+                         // monitor, stop_monitor
     std::string queue, staff_no, number;  // transfer: exactly one
+    // monitor: listen (silent), whisper (only the agent hears the supervisor)
+    // or barge (three-way); the supervisor's phone is rung first.
+    std::string mode;
+    std::string supervisor_staff_no, supervisor_extension;
   };
   Status command(std::int64_t tenant_id, const std::string& ref, const CallCommand& command,
                  const std::string& agent);
@@ -170,6 +175,9 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void queueDigit(Call& call, char digit);
   Status blindTransfer(Call& call, const CallCommand& command);
   void dropAgent(Call& call, const std::string& why);
+  Status startMonitor(Call& call, const CallCommand& command);
+  void applyMonitor(Call& call);
+  void stopMonitor(Call& call);
   void queuePlayDone(Call& call, std::uint64_t play_id);
   void playText(Call& call, std::uint64_t play_id, std::string text);
   void agentChanged(AcdAgent& agent, Result<acd::AgentTransition> transition,

@@ -738,6 +738,7 @@ void CallControl::agentLegEnded(Call& call) {
   // The agent hung up: after-call work starts; the caller may answer the survey.
   auto qi = queues_.find(call.queue);
   AcdQueue* q = qi == queues_.end() ? nullptr : qi->second.get();
+  stopMonitor(call);
   endAgentCall(call);
   if (q != nullptr && q->setup.survey && call.leg != 0 && call.phase.empty()) {
     media_->unbridge(call.media);
@@ -1048,6 +1049,11 @@ Status CallControl::command(std::int64_t tenant_id, const std::string& ref,
       return Status::ok();
     } else if (cmd.action == "transfer") {
       return blindTransfer(call, cmd);
+    } else if (cmd.action == "monitor") {
+      return startMonitor(call, cmd);
+    } else if (cmd.action == "stop_monitor") {
+      if (call.sup_leg == 0) return notFound("nobody monitors the call");
+      stopMonitor(call);
     } else {
       return invalidValue("unknown action " + cmd.action, "action");
     }
@@ -1056,8 +1062,86 @@ Status CallControl::command(std::int64_t tenant_id, const std::string& ref,
   });
 }
 
+Status CallControl::startMonitor(Call& call, const CallCommand& cmd) {
+  if (cmd.mode != "listen" && cmd.mode != "whisper" && cmd.mode != "barge") {
+    return invalidValue("mode must be listen, whisper or barge", "mode");
+  }
+  if (call.sup_leg != 0) {
+    if (call.sup_staff_no != cmd.supervisor_staff_no) {
+      return conflict(call.sup_staff_no + " already monitors the call", "call")
+          .withReason("monitored");
+    }
+    call.monitor_mode = cmd.mode;  // a change of mode, at once
+    if (call.sup_connected) applyMonitor(call);
+    return Status::ok();
+  }
+  if (cmd.supervisor_extension.empty()) {
+    return conflict("you have no SIP extension to listen on", "extension")
+        .withReason("no_extension");
+  }
+  auto reg = sip_->findRegistration(call.tenant_id, cmd.supervisor_extension);
+  if (!reg) {
+    return conflict("your phone (" + cmd.supervisor_extension + ") is not registered",
+                    "extension")
+        .withReason("phone_not_registered");
+  }
+  auto allocated = media_->allocateNear(call.media);
+  if (!allocated) return allocated.status();
+  call.sup_media = allocated->id;
+  call.sup_port = allocated->port;
+  call.sup_staff_no = cmd.supervisor_staff_no;
+  call.monitor_mode = cmd.mode;
+  call.sup_connected = false;
+  by_media_[call.sup_media] = call.ref;
+  auto tenant = directory_.tenantById(call.tenant_id);
+  const std::string realm = tenant ? tenant->realm : sip_->advertisedHost();
+  const std::string from = "\"monitor " + call.agent_staff_no + "\" <sip:monitor@" + realm + ">";
+  sip::LocalMedia local{sip_->advertisedHost(), call.sup_port, call.sdp_session + 64, 0};
+  call.sup_leg = sip_->invite(reg->contact, from, sip::writeSdp(local, nullptr), std::nullopt);
+  by_leg_[call.sup_leg] = call.ref;
+  return Status::ok();
+}
+
+void CallControl::applyMonitor(Call& call) {
+  if (call.sup_media == 0 || !call.sup_connected) return;
+  // The supervisor hears both sides; whisper adds them to the agent's ear,
+  // barge to both.
+  media_->setMix(call.sup_media, {call.media, call.agent_media});
+  const bool to_agent = call.monitor_mode == "whisper" || call.monitor_mode == "barge";
+  const bool to_customer = call.monitor_mode == "barge";
+  if (call.agent_media != 0) {
+    media_->setMix(call.agent_media, to_agent ? std::vector<media::SessionId>{call.sup_media}
+                                              : std::vector<media::SessionId>{});
+  }
+  media_->setMix(call.media, to_customer ? std::vector<media::SessionId>{call.sup_media}
+                                         : std::vector<media::SessionId>{});
+  boost::json::object data{{"call_id", call.ref}, {"staff_no", call.agent_staff_no},
+                           {"supervisor", call.sup_staff_no}, {"mode", call.monitor_mode}};
+  publish(call, "call.monitored", boost::json::serialize(data));
+}
+
+void CallControl::stopMonitor(Call& call) {
+  if (call.sup_media == 0) return;
+  media_->setMix(call.media, {});
+  if (call.agent_media != 0) media_->setMix(call.agent_media, {});
+  if (call.sup_leg != 0) {
+    by_leg_.erase(call.sup_leg);
+    sip_->hangup(call.sup_leg);
+  }
+  by_media_.erase(call.sup_media);
+  media_->release(call.sup_media);
+  boost::json::object data{{"call_id", call.ref}, {"supervisor", call.sup_staff_no}};
+  call.sup_leg = 0;
+  call.sup_media = 0;
+  call.sup_connected = false;
+  call.monitor_mode.clear();
+  call.sup_staff_no.clear();
+  if (!call.ended) publish(call, "call.monitor_ended", boost::json::serialize(data));
+}
+
 void CallControl::dropAgent(Call& call, const std::string& why) {
   // The agent's part ends: their phone is hung up, they go to wrap-up.
+  stopMonitor(call);
   auto qi = queues_.find(call.queue);
   if (qi != queues_.end()) queueEvent(call, *qi->second, "transferred", call.agent_staff_no, 0, why);
   endAgentCall(call);

@@ -94,6 +94,13 @@ struct CallControl::Call {
   std::string phase;  // "" , "announcing" (报工号), "survey", "goodbye"
   bool on_hold = false;          // put on hold through the API (music plays)
   bool recording_paused = false;  // through the API
+  // A supervisor's phone: ringing (monitor_mode set, not yet answered) or in.
+  sip::LegId sup_leg = 0;
+  media::SessionId sup_media = 0;
+  std::uint16_t sup_port = 0;
+  std::string sup_staff_no;
+  std::string monitor_mode;  // listen, whisper, barge
+  bool sup_connected = false;
   EventLoop::TimerId survey_timer = 0;
 };
 

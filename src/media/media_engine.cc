@@ -188,6 +188,14 @@ void MediaEngine::unbridge(SessionId id) {
   l->loop().post([l, id] { l->unbridge(id); });
 }
 
+void MediaEngine::setMix(SessionId id, std::vector<SessionId> sources) {
+  if (loops_.empty()) return;
+  MediaLoop* l = &loopOf(id);
+  l->loop().post([l, id, sources = std::move(sources)]() mutable {
+    l->setMix(id, std::move(sources));
+  });
+}
+
 void MediaEngine::release(SessionId id) {
   if (loops_.empty()) return;
   MediaLoop* l = &loopOf(id);

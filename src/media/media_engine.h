@@ -104,6 +104,10 @@ class MediaEngine {
   // one loop (allocateNear).
   void bridge(SessionId a, SessionId b);
   void unbridge(SessionId id);
+  // Adds what each of `sources` receives to what `id` sends, on top of its
+  // bridge or playback (supervisors: monitor, whisper, barge); {} ends it.
+  // All on one loop (allocateNear).
+  void setMix(SessionId id, std::vector<SessionId> sources);
   // Stops everything the session does, finishes its recordings, frees ports.
   void release(SessionId id);
 

@@ -286,6 +286,10 @@ void MediaLoop::unbridge(SessionId id) {
   s->bridged = 0;
 }
 
+void MediaLoop::setMix(SessionId id, std::vector<SessionId> sources) {
+  if (Session* s = find(id)) s->mix = std::move(sources);
+}
+
 void MediaLoop::release(SessionId id) {
   Session* s = find(id);
   if (s == nullptr) return;
@@ -405,6 +409,18 @@ void MediaLoop::tick() {
 }
 
 void MediaLoop::produce(Session& s) {
+  produceOwn(s);
+  for (SessionId source : s.mix) {
+    const Session* from = find(source);
+    if (from == nullptr) continue;
+    for (size_t i = 0; i < kFrameSamples; ++i) {
+      const int sum = int{s.tx_frame[i]} + int{from->rx_frame[i]};
+      s.tx_frame[i] = static_cast<std::int16_t>(std::clamp(sum, -32768, 32767));
+    }
+  }
+}
+
+void MediaLoop::produceOwn(Session& s) {
   if (s.bridged != 0) {
     if (Session* peer = find(s.bridged)) {
       s.tx_frame = peer->rx_frame;

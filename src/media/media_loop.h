@@ -46,6 +46,7 @@ class MediaLoop {
   void stopCapture(SessionId id);
   void bridge(SessionId a, SessionId b);
   void unbridge(SessionId id);
+  void setMix(SessionId id, std::vector<SessionId> sources);
   void release(SessionId id);
 
  private:
@@ -90,6 +91,9 @@ class MediaLoop {
     ToneGenerator tone;
     std::uint64_t tone_id = 0;
     SessionId bridged = 0;
+    // Sessions whose received audio is added to what this one sends
+    // (supervisor monitor, whisper, barge); on top of the bridge or playback.
+    std::vector<SessionId> mix;
     // this tick's audio
     std::array<std::int16_t, kFrameSamples> rx_frame{};
     std::array<std::int16_t, kFrameSamples> tx_frame{};
@@ -109,7 +113,10 @@ class MediaLoop {
   void tick();
   void receiveRtp(Session& s);
   void receiveRtcp(Session& s);
+  // This tick's audio to send: produceOwn() (bridge, playback or silence)
+  // plus the session's mix sources.
   void produce(Session& s);
+  void produceOwn(Session& s);
   void send(Session& s);
   void sendRtcp(Session& s);
   void record(Session& s);

@@ -114,6 +114,10 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
         return method, path.replace("{id}", "no-such-call"), None, 404, None
     if (method, path) == ("PUT", "/api/v1/calls/{id}/recording"):
         return method, "/api/v1/calls/no-such-call/recording", {"paused": True}, 404, None
+    if (method, path) == ("POST", "/api/v1/calls/{id}/monitor"):
+        return method, "/api/v1/calls/no-such-call/monitor", {"mode": "listen"}, 404, None
+    if (method, path) == ("DELETE", "/api/v1/calls/{id}/monitor"):
+        return method, "/api/v1/calls/no-such-call/monitor", None, 404, None
     if (method, path) == ("POST", "/api/v1/calls/{id}/transfer"):
         return method, "/api/v1/calls/no-such-call/transfer", {"queue": "support"}, 404, None
     tid, flow, prompt = ctx["tenant_id"], ctx["flow"], ctx["prompt"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import audio_check
 import baresip
 import sipp
 import tingtest as T
@@ -337,3 +338,97 @@ def test_call_control_hold_pause_recording_transfer_and_hangup(acd, phones, work
     assert share_of_tone(right, t_bridged3 + 0.3, t_bridged3 + 1.0, 1400) >= 0.6
     log = queue_events(acd, call_id)
     assert ("transferred", "1002") in log and ("answered", "1003") in log, log
+
+
+SUPERVISOR_HZ = 1700
+
+
+def tone_present(block, freq):
+    return audio_check.tone_amplitude(block, 8000, freq) > 2000
+
+
+def blocks_with(samples, start_s, end_s, freq):
+    """How many of the 100 ms blocks in [start_s, end_s) carry `freq`, and how many there are."""
+    window = samples[int(start_s * 10) * BLOCK:int(end_s * 10) * BLOCK]
+    blocks = [window[i:i + BLOCK] for i in range(0, len(window) - BLOCK + 1, BLOCK)]
+    return sum(tone_present(b, freq) for b in blocks), len(blocks)
+
+
+def heard_blocks(phone, freq):
+    heard = phone.heard()
+    assert heard, f"{phone.user} recorded nothing"
+    _rate, channels = audio_check.read_channels(heard[-1])
+    return blocks_with(channels[0], 0, len(channels[0]) / 8000, freq)[0]
+
+
+def test_supervisor_whisper_reaches_the_agent_only_and_barge_both(acd, phones, workroot):
+    media = Path(tempfile.mkdtemp(prefix="media-", dir=workroot))
+    agent_tone = baresip.tone_wav(media / "agent.wav", AGENT_HZ, seconds=60, pad_seconds=20)
+    sup_tone = baresip.tone_wav(media / "sup.wav", SUPERVISOR_HZ, seconds=60, pad_seconds=20)
+    token = admin(acd)
+    sup_user = T.find_user(acd, token, "super")
+    T.expect(acd.api("PATCH", f"/api/v1/users/{sup_user['id']}", token=token,
+                     json={"sip_extension": "2001"}), 200)
+    T.expect(acd.api("PUT", f"/api/v1/users/{sup_user['id']}/sip-password", token=token,
+                     json={"password": T.DEMO_PASSWORD}), 204)
+    configure(acd, ["1002"], announce_interval_s=0)
+    agent_phone = register(acd, phones, "1002", answermode="auto", audio_source=agent_tone,
+                           keep_heard=True)
+    sup_phone = register(acd, phones, "2001", answermode="auto", audio_source=sup_tone,
+                         keep_heard=True)
+    set_state(acd, acd.token("demo", "1002"), "1002", "available")
+    sup = acd.role_token("supervisor")
+
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls"]))
+    try:
+        caller, result = T.run_in_thread(
+            lambda: sipp.run(sipp.answered_call("4000", [sipp.pause(7000), sipp.digit("1"),
+                                                         sipp.recv_bye()]), acd.sip_port,
+                             timeout_s=120))
+        started = events.next("call.started", timeout=15)
+        call_id = started["data"]["call_id"]
+        events.next("call.bridged", call_id, timeout=20)
+        path = f"/api/v1/calls/{call_id}/monitor"
+        # Agents may not monitor; a lead without a phone learns why.
+        T.assert_error(acd.api("POST", path, token=acd.token("demo", "1002"),
+                               json={"mode": "listen"}), 403)
+        T.assert_error(acd.api("POST", path, token=lead(acd), json={"mode": "listen"}), 409)
+        T.assert_error(acd.api("POST", path, token=sup, json={"mode": "shout"}), 422)
+
+        T.expect(acd.api("POST", path, token=sup, json={"mode": "whisper"}), 204)
+        whisper = events.next("call.monitored", call_id, timeout=10)
+        assert whisper["data"]["mode"] == "whisper" and whisper["data"]["supervisor"] == "super"
+        t_whisper = offset_s(whisper, started)
+        recorded_past(acd, call_id, t_whisper + 1)
+        T.expect(acd.api("POST", path, token=sup, json={"mode": "barge"}), 204)
+        barge = events.next("call.monitored", call_id, timeout=10)
+        t_barge = offset_s(barge, started)
+        recorded_past(acd, call_id, t_barge + 1)
+        T.expect(acd.api("DELETE", path, token=sup), 204)
+        stopped = events.next("call.monitor_ended", call_id, timeout=10)
+        t_stop = offset_s(stopped, started)
+        sup_phone.wait_event("CALL_CLOSED", timeout=10)
+        recorded_past(acd, call_id, t_stop + 0.5)
+        T.expect(acd.api("POST", f"/api/v1/calls/{call_id}/hangup", token=sup), 204)
+        events.next("call.ended", call_id, timeout=10)
+        caller.join(30)
+        assert "error" not in result, result.get("error")
+    finally:
+        events.ws.close()
+
+    T.poll(lambda: T.expect(acd.api("GET", f"/api/v1/calls/{call_id}", token=token),
+                            200)["recording_ms"] is not None, 20, what="the recording closed")
+    _left, right = recording_of(acd, call_id)  # right: what the customer heard
+    whispered, n = blocks_with(right, t_whisper + 0.3, t_barge - 0.1, SUPERVISOR_HZ)
+    assert n >= 8 and whispered == 0, f"the customer heard the whisper in {whispered}/{n} blocks"
+    agent_heard, n = blocks_with(right, t_whisper + 0.3, t_barge - 0.1, AGENT_HZ)
+    assert agent_heard >= 0.8 * n, f"the agent was heard in {agent_heard}/{n} blocks"
+    barged, n = blocks_with(right, t_barge + 0.3, t_stop - 0.1, SUPERVISOR_HZ)
+    assert n >= 8 and barged >= 0.8 * n, f"barge reached the customer in {barged}/{n} blocks"
+    after, n = blocks_with(right, t_stop + 0.3, t_stop + 0.5, SUPERVISOR_HZ)
+    assert after == 0, "the supervisor is still heard after leaving"
+    agent_phone.stop()
+    sup_phone.stop()
+    # The agent heard the supervisor (whisper and barge); the supervisor heard the agent.
+    assert heard_blocks(agent_phone, SUPERVISOR_HZ) >= 15
+    assert heard_blocks(sup_phone, AGENT_HZ) >= 15
