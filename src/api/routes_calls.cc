@@ -374,6 +374,50 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
                .tag = "calls",
                .success_status = 204,
                .success_description = "Done"}});
+
+  // Attended transfer: consult another agent while the customer holds.
+  router.add({"POST",
+              "/api/v1/calls/{id}/consult",
+              Access::kAuthenticated,
+              controllers,
+              [control, commandFor](Call& call) -> Result<Response> {
+                JsonBody body(call.request.body);
+                auto agent = body.string("agent", kRequired, 64);
+                TING_RETURN_IF_ERROR(body.finish());
+                auto command = commandFor("consult");
+                command.staff_no = *agent;
+                return control(call, command);
+              },
+              {.summary = "Attended transfer, step 1: the customer is put on hold and Ting rings "
+                          "an available agent's phone; once answered the two agents talk.",
+               .tag = "calls",
+               .body = {{"agent", "string", true, "the staff number to consult"}},
+               .success_status = 204,
+               .success_description = "Ringing"}});
+  router.add({"POST",
+              "/api/v1/calls/{id}/consult/complete",
+              Access::kAuthenticated,
+              controllers,
+              [control, commandFor](Call& call) -> Result<Response> {
+                return control(call, commandFor("consult_complete"));
+              },
+              {.summary = "Attended transfer, step 2: the consulted agent takes the customer; "
+                          "you leave the call (wrap-up). Hanging up your phone does the same.",
+               .tag = "calls",
+               .success_status = 204,
+               .success_description = "Done"}});
+  router.add({"DELETE",
+              "/api/v1/calls/{id}/consult",
+              Access::kAuthenticated,
+              controllers,
+              [control, commandFor](Call& call) -> Result<Response> {
+                return control(call, commandFor("consult_cancel"));
+              },
+              {.summary = "Cancel the consultation: the consulted phone is hung up and you are "
+                          "back with the customer.",
+               .tag = "calls",
+               .success_status = 204,
+               .success_description = "Done"}});
 }
 
 }  // namespace ting::api

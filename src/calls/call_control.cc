@@ -490,6 +490,7 @@ void CallControl::transferFailed(Call& call, const std::string& why) {
 void CallControl::outgoingAnswer(sip::LegId leg, int status, const std::string& sdp) {
   Call* call = byLeg(leg);
   if (call == nullptr || status >= 300) return;  // onTerminated reports failures
+  if (leg == call->consult.leg && call->consult.leg != 0) return consultAnswered(*call, sdp);
   if (leg == call->sup_leg && call->sup_leg != 0) {
     auto offer = sip::parseSdp(sdp);
     auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
@@ -579,6 +580,7 @@ void CallControl::terminated(sip::LegId leg, bool by_remote, int status,
     call->sup_leg = 0;  // already gone; stopMonitor need not hang it up
     return stopMonitor(*call);
   }
+  if (leg == call->consult.leg) return endConsult(*call, status, false);
   if (leg == call->agent_leg) {
     call->agent_leg = 0;
     if (call->agent_user != 0) return agentLegEnded(*call);
@@ -612,6 +614,7 @@ void CallControl::finish(Call& call, const std::string& cause, const std::string
   if (call.ivr && by == "caller") call.ivr->onCallerHangup(now);
   leaveQueue(call);  // the ACD: abandoned while waiting, offers withdrawn, agent to wrap-up
   stopMonitor(call);
+  endConsult(call, 0, true);
   // Media sessions stay mapped until their recordings report done.
   if (call.agent_media != 0) media_->release(call.agent_media);
   media_->release(call.media);

@@ -99,7 +99,7 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   // otherwise); empty: any call of the tenant (leads, supervisors).
   struct CallCommand {
     std::string action;  // hold, resume, hangup, pause_recording, resume_recording, transfer,
-                         // monitor, stop_monitor
+                         // monitor, stop_monitor, consult, consult_complete, consult_cancel
     std::string queue, staff_no, number;  // transfer: exactly one
     // monitor: listen (silent), whisper (only the agent hears the supervisor)
     // or barge (three-way); the supervisor's phone is rung first.
@@ -178,6 +178,13 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   Status startMonitor(Call& call, const CallCommand& command);
   void applyMonitor(Call& call);
   void stopMonitor(Call& call);
+  Status startConsult(Call& call, const CallCommand& command, bool by_agent);
+  void consultAnswered(Call& call, const std::string& sdp);
+  // The consulted phone is gone or sent away: `status` its SIP status (0 when
+  // Ting ended it), `hangup` whether Ting must still hang it up.
+  void endConsult(Call& call, int status, bool hangup);
+  void completeConsult(Call& call);
+  void hold(Call& call, bool on, bool by_agent);
   void queuePlayDone(Call& call, std::uint64_t play_id);
   void playText(Call& call, std::uint64_t play_id, std::string text);
   void agentChanged(AcdAgent& agent, Result<acd::AgentTransition> transition,

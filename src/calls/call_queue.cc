@@ -739,6 +739,14 @@ void CallControl::agentLegEnded(Call& call) {
   auto qi = queues_.find(call.queue);
   AcdQueue* q = qi == queues_.end() ? nullptr : qi->second.get();
   stopMonitor(call);
+  if (call.consult.leg != 0) {
+    if (call.consult_connected) {
+      // Hanging up during a consultation hands the customer over.
+      call.agent_leg = 0;
+      return completeConsult(call);
+    }
+    endConsult(call, 0, true);
+  }
   endAgentCall(call);
   if (q != nullptr && q->setup.survey && call.leg != 0 && call.phase.empty()) {
     media_->unbridge(call.media);
@@ -1022,22 +1030,24 @@ Status CallControl::command(std::int64_t tenant_id, const std::string& ref,
                                {"by", agent.empty() ? "supervisor" : "agent"}};
       publish(call, name, boost::json::serialize(data));
     };
-    if (cmd.action == "hold") {
-      if (call.on_hold) return Status::ok();
-      media_->unbridge(call.media);
-      call.bridged = false;
-      call.on_hold = true;
-      call.state = "held";
-      musicOnHold(call);
-      event("call.held");
-    } else if (cmd.action == "resume") {
-      if (!call.on_hold) return Status::ok();
-      call.on_hold = false;
-      media_->stopPlay(call.media);
-      media_->bridge(call.media, call.agent_media);
-      call.bridged = true;
-      call.state = "bridged";
-      event("call.resumed");
+    if (cmd.action == "hold" || cmd.action == "resume") {
+      if (call.consult.leg != 0) {
+        return conflict("finish or cancel the consultation first", "call").withReason("consulting");
+      }
+      hold(call, cmd.action == "hold", !agent.empty());
+    } else if (cmd.action == "consult") {
+      return startConsult(call, cmd, !agent.empty());
+    } else if (cmd.action == "consult_complete" || cmd.action == "consult_cancel") {
+      if (call.consult.leg == 0) return notFound("no consultation in progress");
+      if (cmd.action == "consult_cancel") {
+        endConsult(call, 0, true);
+        hold(call, false, !agent.empty());
+      } else if (!call.consult_connected) {
+        return conflict("the consulted agent has not answered yet", "call")
+            .withReason("not_answered");
+      } else {
+        completeConsult(call);
+      }
     } else if (cmd.action == "pause_recording" || cmd.action == "resume_recording") {
       const bool paused = cmd.action == "pause_recording";
       if (call.recording_paused == paused) return Status::ok();
@@ -1139,14 +1149,168 @@ void CallControl::stopMonitor(Call& call) {
   if (!call.ended) publish(call, "call.monitor_ended", boost::json::serialize(data));
 }
 
+void CallControl::hold(Call& call, bool on, bool by_agent) {
+  if (call.on_hold == on) return;
+  call.on_hold = on;
+  if (on) {
+    media_->unbridge(call.media);
+    call.bridged = false;
+    call.state = "held";
+    musicOnHold(call);
+  } else {
+    media_->stopPlay(call.media);
+    media_->bridge(call.media, call.agent_media);
+    call.bridged = true;
+    call.state = "bridged";
+  }
+  boost::json::object data{{"call_id", call.ref}, {"staff_no", call.agent_staff_no},
+                           {"by", by_agent ? "agent" : "supervisor"}};
+  publish(call, on ? "call.held" : "call.resumed", boost::json::serialize(data));
+}
+
+Status CallControl::startConsult(Call& call, const CallCommand& cmd, bool by_agent) {
+  if (call.consult.leg != 0) {
+    return conflict("a consultation is in progress", "call").withReason("consulting");
+  }
+  AcdAgent* a = agentByStaff(call.tenant_id, cmd.staff_no);
+  if (a == nullptr) return notFound("no agent " + cmd.staff_no);
+  if (a->setup.user_id == call.agent_user) return invalidValue("the agent is on the call", "agent");
+  if (a->machine->state() != acd::AgentState::kAvailable) {
+    return conflict("agent " + cmd.staff_no + " is " + acd::agentStateName(a->machine->state()),
+                    "agent")
+        .withReason("agent_busy");
+  }
+  auto reg = a->setup.sip_extension.empty()
+                 ? std::nullopt
+                 : sip_->findRegistration(call.tenant_id, a->setup.sip_extension);
+  if (!reg) {
+    return conflict("agent " + cmd.staff_no + "'s phone is not registered", "agent")
+        .withReason("phone_not_registered");
+  }
+  auto allocated = media_->allocateNear(call.media);
+  if (!allocated) return allocated.status();
+  hold(call, true, by_agent);
+  const auto id = static_cast<acd::AgentId>(a->setup.user_id);
+  (void)router_.agentBecameUnavailable(id);
+  a->call_ref = call.ref;
+  a->queue = call.queue;
+  agentChanged(*a, a->machine->offer(next_acd_id_++, clock_.nowMillis()));
+  call.consult = OfferLeg{a->setup.user_id, 0, allocated->id, allocated->port};
+  call.consult_connected = false;
+  by_media_[call.consult.media] = call.ref;
+  auto tenant = directory_.tenantById(call.tenant_id);
+  const std::string realm = tenant ? tenant->realm : sip_->advertisedHost();
+  const std::string from = "\"" + call.agent_staff_no + "\" <sip:" + call.agent_staff_no + "@" +
+                           realm + ">";
+  sip::LocalMedia local{sip_->advertisedHost(), call.consult.port, call.sdp_session + 96, 0};
+  call.consult.leg = sip_->invite(reg->contact, from, sip::writeSdp(local, nullptr), std::nullopt);
+  by_leg_[call.consult.leg] = call.ref;
+  const std::string ref = call.ref;
+  call.consult_timer = loop_.addTimerAfter(std::chrono::seconds(config_.transfer_ring_s), [this, ref] {
+    auto it = calls_.find(ref);
+    if (it == calls_.end() || it->second->ended) return;
+    it->second->consult_timer = 0;
+    if (!it->second->consult_connected) endConsult(*it->second, 408, true);
+  });
+  boost::json::object data{{"call_id", call.ref}, {"staff_no", call.agent_staff_no},
+                           {"consulting", cmd.staff_no}};
+  publish(call, "call.consulting", boost::json::serialize(data));
+  snapshot(call);
+  return Status::ok();
+}
+
+void CallControl::consultAnswered(Call& call, const std::string& sdp) {
+  auto offer = sip::parseSdp(sdp);
+  auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
+  auto remote = answer ? remoteFrom(*answer) : Result<media::RemoteMedia>(answer.status());
+  if (!remote) return endConsult(call, 488, true);
+  if (call.consult_timer != 0) loop_.cancel(call.consult_timer);
+  call.consult_timer = 0;
+  media_->setRemote(call.consult.media, *remote);
+  media_->bridge(call.agent_media, call.consult.media);  // the two agents talk
+  call.consult_connected = true;
+  if (auto a = agents_.find(call.consult.agent); a != agents_.end()) {
+    agentChanged(*a->second, a->second->machine->answer(clock_.nowMillis()));
+  }
+  boost::json::object data{{"call_id", call.ref}, {"staff_no", call.agent_staff_no},
+                           {"consulting", agents_.contains(call.consult.agent)
+                                              ? agents_.at(call.consult.agent)->setup.staff_no
+                                              : ""}};
+  publish(call, "call.consult_connected", boost::json::serialize(data));
+}
+
+void CallControl::endConsult(Call& call, int status, bool hangup) {
+  if (call.consult.leg == 0) return;
+  if (call.consult_timer != 0) loop_.cancel(call.consult_timer);
+  call.consult_timer = 0;
+  const OfferLeg c = call.consult;
+  const bool connected = call.consult_connected;
+  call.consult = OfferLeg{};
+  call.consult_connected = false;
+  by_leg_.erase(c.leg);
+  if (hangup) sip_->hangup(c.leg);
+  by_media_.erase(c.media);
+  media_->release(c.media);  // also ends its bridge with the agent
+  std::string staff;
+  if (auto ai = agents_.find(c.agent); ai != agents_.end()) {
+    AcdAgent& a = *ai->second;
+    staff = a.setup.staff_no;
+    const UnixMillis now = clock_.nowMillis();
+    if (connected) {
+      agentChanged(a, a.machine->callEnded(0, now));  // a consultation has no wrap-up
+    } else if (status == 486 || status == 600 || status == 603) {
+      agentChanged(a, a.machine->reject(now), true);
+    } else if (status == 0) {
+      agentChanged(a, a.machine->withdraw(now));
+    } else {
+      agentChanged(a, a.machine->missed(now), true);
+    }
+    a.call_ref.clear();
+  }
+  if (!call.ended) {
+    boost::json::object data{{"call_id", call.ref}, {"staff_no", call.agent_staff_no},
+                             {"consulting", staff}, {"answered", connected},
+                             {"status", status}};
+    publish(call, "call.consult_ended", boost::json::serialize(data));
+    snapshot(call);
+  }
+}
+
+void CallControl::completeConsult(Call& call) {
+  // The consulted agent takes the customer; the first agent leaves (wrap-up).
+  const OfferLeg c = call.consult;
+  if (call.consult_timer != 0) loop_.cancel(call.consult_timer);
+  call.consult_timer = 0;
+  call.consult = OfferLeg{};
+  call.consult_connected = false;
+  auto ai = agents_.find(c.agent);
+  const std::string staff = ai == agents_.end() ? "" : ai->second->setup.staff_no;
+  dropAgent(call, "attended:" + staff);
+  call.agent_leg = c.leg;
+  call.agent_media = c.media;
+  call.agent_port = c.port;
+  call.agent_user = c.agent;
+  call.agent_staff_no = staff;
+  call.transfer_target = staff;
+  call.transfer_kind = "agent";
+  const UnixMillis now = clock_.nowMillis();
+  records_.agentConnected(call.tenant_id, call.ref, staff, now);
+  if (auto qi = queues_.find(call.queue); qi != queues_.end()) {
+    queueEvent(call, *qi->second, "answered", staff, 0, "attended transfer");
+  }
+  bridgeTo(call, nullptr);
+}
+
 void CallControl::dropAgent(Call& call, const std::string& why) {
   // The agent's part ends: their phone is hung up, they go to wrap-up.
   stopMonitor(call);
   auto qi = queues_.find(call.queue);
   if (qi != queues_.end()) queueEvent(call, *qi->second, "transferred", call.agent_staff_no, 0, why);
   endAgentCall(call);
-  by_leg_.erase(call.agent_leg);
-  sip_->hangup(call.agent_leg);
+  if (call.agent_leg != 0) {
+    by_leg_.erase(call.agent_leg);
+    sip_->hangup(call.agent_leg);
+  }
   media_->unbridge(call.media);
   by_media_.erase(call.agent_media);
   media_->release(call.agent_media);

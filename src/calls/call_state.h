@@ -101,6 +101,10 @@ struct CallControl::Call {
   std::string sup_staff_no;
   std::string monitor_mode;  // listen, whisper, barge
   bool sup_connected = false;
+  // Attended transfer: the agent consults another agent (the customer on hold).
+  OfferLeg consult;
+  bool consult_connected = false;
+  EventLoop::TimerId consult_timer = 0;
   EventLoop::TimerId survey_timer = 0;
 };
 

@@ -114,6 +114,11 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
         return method, path.replace("{id}", "no-such-call"), None, 404, None
     if (method, path) == ("PUT", "/api/v1/calls/{id}/recording"):
         return method, "/api/v1/calls/no-such-call/recording", {"paused": True}, 404, None
+    if (method, path) == ("POST", "/api/v1/calls/{id}/consult"):
+        return method, "/api/v1/calls/no-such-call/consult", {"agent": "1003"}, 404, None
+    if (method, path) in (("POST", "/api/v1/calls/{id}/consult/complete"),
+                          ("DELETE", "/api/v1/calls/{id}/consult")):
+        return method, path.replace("{id}", "no-such-call"), None, 404, None
     if (method, path) == ("POST", "/api/v1/calls/{id}/monitor"):
         return method, "/api/v1/calls/no-such-call/monitor", {"mode": "listen"}, 404, None
     if (method, path) == ("DELETE", "/api/v1/calls/{id}/monitor"):

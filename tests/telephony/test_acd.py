@@ -432,3 +432,83 @@ def test_supervisor_whisper_reaches_the_agent_only_and_barge_both(acd, phones, w
     # The agent heard the supervisor (whisper and barge); the supervisor heard the agent.
     assert heard_blocks(agent_phone, SUPERVISOR_HZ) >= 15
     assert heard_blocks(sup_phone, AGENT_HZ) >= 15
+
+
+def test_attended_transfer_consult_cancel_then_complete(acd, phones, workroot):
+    media = Path(tempfile.mkdtemp(prefix="media-", dir=workroot))
+    tone2 = baresip.tone_wav(media / "agent-1000.wav", AGENT_HZ, seconds=60, pad_seconds=20)
+    tone3 = baresip.tone_wav(media / "agent-1400.wav", 1400, seconds=60, pad_seconds=20)
+    configure(acd, ["1002"], strategy="linear", wrap_up_s=30, announce_interval_s=0)
+    register(acd, phones, "1002", answermode="auto", audio_source=tone2)
+    p3 = register(acd, phones, "1003", answermode="auto", audio_source=tone3, keep_heard=True)
+    a2 = acd.token("demo", "1002")
+    set_state(acd, a2, "1002", "available")
+    set_state(acd, acd.token("demo", "1003"), "1003", "available")
+
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls"]))
+    try:
+        caller, result = T.run_in_thread(
+            lambda: sipp.run(sipp.answered_call("4000", [sipp.pause(7000), sipp.digit("1"),
+                                                         sipp.recv_bye()]), acd.sip_port,
+                             timeout_s=120))
+        started = events.next("call.started", timeout=15)
+        call_id = started["data"]["call_id"]
+        events.next("call.bridged", call_id, timeout=20)
+        base = f"/api/v1/calls/{call_id}"
+        T.assert_error(acd.api("POST", f"{base}/consult/complete", token=a2), 404)
+
+        # Consult 1003, then think better of it: back with the customer.
+        T.expect(acd.api("POST", f"{base}/consult", token=a2, json={"agent": "1003"}), 204)
+        events.next("call.held", call_id, timeout=5)
+        connected = events.next("call.consult_connected", call_id, timeout=15)
+        assert connected["data"]["consulting"] == "1003", connected
+        assert state_of(acd, "1003")["state"] == "on_call"
+        assert state_of(acd, "1002")["state"] == "on_call"
+        T.assert_error(acd.api("POST", f"{base}/resume", token=a2), 409)
+        t_consult1 = offset_s(connected, started)
+        recorded_past(acd, call_id, t_consult1 + 1)
+        T.expect(acd.api("DELETE", f"{base}/consult", token=a2), 204)
+        cancelled = events.next("call.consult_ended", call_id, timeout=5)
+        assert cancelled["data"]["answered"] is True, cancelled
+        resumed = events.next("call.resumed", call_id, timeout=5)
+        t_resumed = offset_s(resumed, started)
+        p3.wait_event("CALL_CLOSED", timeout=10)
+        assert state_of(acd, "1003")["state"] == "available"  # a consultation has no wrap-up
+        recorded_past(acd, call_id, t_resumed + 1)
+
+        # Consult again and complete: 1003 takes the customer, 1002 wraps up.
+        T.expect(acd.api("POST", f"{base}/consult", token=a2, json={"agent": "1003"}), 204)
+        events.next("call.consult_connected", call_id, timeout=15)
+        T.expect(acd.api("POST", f"{base}/consult/complete", token=a2), 204)
+        bridged = events.next("call.bridged", call_id, timeout=5)
+        assert bridged["data"]["agent"] == "1003", bridged
+        t_done = offset_s(bridged, started)
+        assert state_of(acd, "1002")["state"] == "wrap_up"
+        s3 = state_of(acd, "1003")
+        assert s3["state"] == "on_call" and s3["call_id"] == call_id, s3
+        # 1002 is no longer on the call: the new agent controls it.
+        T.assert_error(acd.api("POST", f"{base}/hold", token=a2), 403)
+        recorded_past(acd, call_id, t_done + 1)
+        T.expect(acd.api("POST", f"{base}/hangup", token=acd.token("demo", "1003")), 204)
+        ended = events.next("call.ended", call_id, timeout=10)
+        assert ended["data"]["hangup_by"] == "agent", ended
+        caller.join(30)
+        assert "error" not in result, result.get("error")
+    finally:
+        events.ws.close()
+
+    T.poll(lambda: T.expect(acd.api("GET", f"/api/v1/calls/{call_id}", token=admin(acd)),
+                            200)["recording_ms"] is not None, 20, what="the recording closed")
+    call = T.expect(acd.api("GET", f"/api/v1/calls/{call_id}", token=admin(acd)), 200)
+    assert call["transfer_target"] == "1003", call
+    _left, right = recording_of(acd, call_id)
+    # While the agents consulted, the customer heard music: neither agent.
+    for freq in (AGENT_HZ, 1400):
+        heard, n = blocks_with(right, t_consult1 + 0.3, t_consult1 + 1.0, freq)
+        assert n >= 5 and heard == 0, f"the customer heard {freq} Hz during the consultation"
+    back, n = blocks_with(right, t_resumed + 0.3, t_resumed + 1.0, AGENT_HZ)
+    assert back >= 0.8 * n, f"1002 after the cancel in {back}/{n} blocks"
+    new, n = blocks_with(right, t_done + 0.3, t_done + 1.0, 1400)
+    assert new >= 0.8 * n, f"1003 after the transfer in {new}/{n} blocks"
+    log = queue_events(acd, call_id)
+    assert ("transferred", "1002") in log and ("answered", "1003") in log, log
