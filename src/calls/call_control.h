@@ -185,6 +185,8 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void endConsult(Call& call, int status, bool hangup);
   void completeConsult(Call& call);
   void hold(Call& call, bool on, bool by_agent);
+  // The agent `staff_no` when available to take `call` (transfer, consult).
+  Result<AcdAgent*> availableTarget(const Call& call, const std::string& staff_no);
   void queuePlayDone(Call& call, std::uint64_t play_id);
   void playText(Call& call, std::uint64_t play_id, std::string text);
   void agentChanged(AcdAgent& agent, Result<acd::AgentTransition> transition,

@@ -1149,6 +1149,19 @@ void CallControl::stopMonitor(Call& call) {
   if (!call.ended) publish(call, "call.monitor_ended", boost::json::serialize(data));
 }
 
+Result<CallControl::AcdAgent*> CallControl::availableTarget(const Call& call,
+                                                            const std::string& staff_no) {
+  AcdAgent* a = agentByStaff(call.tenant_id, staff_no);
+  if (a == nullptr) return notFound("no agent " + staff_no);
+  if (a->setup.user_id == call.agent_user) return invalidValue("the agent is on the call", "agent");
+  if (a->machine->state() != acd::AgentState::kAvailable) {
+    return conflict("agent " + staff_no + " is " + acd::agentStateName(a->machine->state()),
+                    "agent")
+        .withReason("agent_busy");
+  }
+  return a;
+}
+
 void CallControl::hold(Call& call, bool on, bool by_agent) {
   if (call.on_hold == on) return;
   call.on_hold = on;
@@ -1172,14 +1185,7 @@ Status CallControl::startConsult(Call& call, const CallCommand& cmd, bool by_age
   if (call.consult.leg != 0) {
     return conflict("a consultation is in progress", "call").withReason("consulting");
   }
-  AcdAgent* a = agentByStaff(call.tenant_id, cmd.staff_no);
-  if (a == nullptr) return notFound("no agent " + cmd.staff_no);
-  if (a->setup.user_id == call.agent_user) return invalidValue("the agent is on the call", "agent");
-  if (a->machine->state() != acd::AgentState::kAvailable) {
-    return conflict("agent " + cmd.staff_no + " is " + acd::agentStateName(a->machine->state()),
-                    "agent")
-        .withReason("agent_busy");
-  }
+  TING_ASSIGN_OR_RETURN(AcdAgent * a, availableTarget(call, cmd.staff_no));
   auto reg = a->setup.sip_extension.empty()
                  ? std::nullopt
                  : sip_->findRegistration(call.tenant_id, a->setup.sip_extension);
@@ -1338,14 +1344,7 @@ Status CallControl::blindTransfer(Call& call, const CallCommand& cmd) {
     return Status::ok();
   }
   if (!cmd.staff_no.empty()) {
-    AcdAgent* a = agentByStaff(call.tenant_id, cmd.staff_no);
-    if (a == nullptr) return notFound("no agent " + cmd.staff_no);
-    if (a->setup.user_id == call.agent_user) return invalidValue("the agent is on the call", "agent");
-    if (a->machine->state() != acd::AgentState::kAvailable) {
-      return conflict("agent " + cmd.staff_no + " is " + acd::agentStateName(a->machine->state()),
-                      "agent")
-          .withReason("agent_busy");
-    }
+    TING_ASSIGN_OR_RETURN(AcdAgent * a, availableTarget(call, cmd.staff_no));
     // Offered like a queued call; unanswered, it goes back to the call's queue
     // (or the agent's first one).
     std::string key = call.queue;

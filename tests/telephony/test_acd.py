@@ -248,6 +248,14 @@ def share_of_tone(samples, start_s, end_s, freq):
     return len(tone_blocks(window, freq)) / max(1, len(window) // BLOCK)
 
 
+def queued_caller(srv):
+    """A SIPp caller choosing 1 (queue support) and staying until Ting hangs up."""
+    return T.run_in_thread(
+        lambda: sipp.run(sipp.answered_call("4000", [sipp.pause(7000), sipp.digit("1"),
+                                                     sipp.recv_bye()]), srv.sip_port,
+                         timeout_s=120))
+
+
 def test_call_control_hold_pause_recording_transfer_and_hangup(acd, phones, workroot):
     media = Path(tempfile.mkdtemp(prefix="media-", dir=workroot))
     tone2 = baresip.tone_wav(media / "agent-1000.wav", AGENT_HZ, seconds=60, pad_seconds=20)
@@ -269,10 +277,7 @@ def test_call_control_hold_pause_recording_transfer_and_hangup(acd, phones, work
 
     events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues"]))
     try:
-        caller, result = T.run_in_thread(
-            lambda: sipp.run(sipp.answered_call("4000", [sipp.pause(7000), sipp.digit("1"),
-                                                         sipp.recv_bye()]), acd.sip_port,
-                             timeout_s=120))
+        caller, result = queued_caller(acd)
         started = events.next("call.started", timeout=15)
         call_id = started["data"]["call_id"]
         bridged = events.next("call.bridged", call_id, timeout=20)
@@ -381,10 +386,7 @@ def test_supervisor_whisper_reaches_the_agent_only_and_barge_both(acd, phones, w
 
     events = Events(*acd.ws_connect(lead(acd), topics=["calls"]))
     try:
-        caller, result = T.run_in_thread(
-            lambda: sipp.run(sipp.answered_call("4000", [sipp.pause(7000), sipp.digit("1"),
-                                                         sipp.recv_bye()]), acd.sip_port,
-                             timeout_s=120))
+        caller, result = queued_caller(acd)
         started = events.next("call.started", timeout=15)
         call_id = started["data"]["call_id"]
         events.next("call.bridged", call_id, timeout=20)
@@ -447,10 +449,7 @@ def test_attended_transfer_consult_cancel_then_complete(acd, phones, workroot):
 
     events = Events(*acd.ws_connect(lead(acd), topics=["calls"]))
     try:
-        caller, result = T.run_in_thread(
-            lambda: sipp.run(sipp.answered_call("4000", [sipp.pause(7000), sipp.digit("1"),
-                                                         sipp.recv_bye()]), acd.sip_port,
-                             timeout_s=120))
+        caller, result = queued_caller(acd)
         started = events.next("call.started", timeout=15)
         call_id = started["data"]["call_id"]
         events.next("call.bridged", call_id, timeout=20)
