@@ -40,6 +40,12 @@ Status mayActOn(const Call& call, const std::string& staff_no) {
   return Status(StatusCode::kPermissionDenied, "agents change only their own state");
 }
 
+const ListSpec kAgentLogList{
+    .sortable = {{"at", "at"}},
+    .default_sort = "at",
+    .filters = {"staff_no", "state", "since", "until"},
+};
+
 const ListSpec kQueueEventList{
     .sortable = {{"at", "at"}},
     .default_sort = "at",
@@ -267,6 +273,40 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
         .tag = "acd",
         .body = {{"state", "string", true, "available, not_ready or logged_out"},
                  {"reason", "string", false, "the not_ready reason code (break, meal, ...)"}}}});
+
+  router.add(
+      {"GET",
+       "/api/v1/agent-state-log",
+       Access::kAuthenticated,
+       leads,
+       [&ctx](Call& call) -> Result<Response> {
+         TING_ASSIGN_OR_RETURN(ListParams params, parseListParams(call, kAgentLogList));
+         store::PageQuery q{.table = "agent_state_log",
+                            .columns = "id, staff_no, from_state, to_state, reason, call_ref, at",
+                            .tenant_id = call.principal->tenant_id,
+                            .filter_sql = {},
+                            .filter_params = {}};
+         for (const auto& [k, v] : params.filters) {
+           if (k == "since" || k == "until") {
+             TING_RETURN_IF_ERROR(addTimeFilter(q, k, v, "at"));
+             continue;
+           }
+           q.filter_sql += k == "state" ? " AND to_state = ?" : " AND staff_no = ?";
+           q.filter_params.emplace_back(v);
+         }
+         return pageResponse(ctx.store, q, params, [](const store::Row& r) {
+           return boost::json::object{
+               {"staff_no", r.text(1)},
+               {"from", r.text(2)},
+               {"to", r.text(3)},
+               {"reason", r.text(4)},
+               {"call_id", r.isNull(5) ? boost::json::value(nullptr) : boost::json::value(r.text(5))},
+               {"at", formatTimestamp(r.integer(6))}};
+         });
+       },
+       {.summary = "Every agent state change, oldest first: utilization and break reports.",
+        .tag = "acd",
+        .query = listQueryDocs(kAgentLogList)}});
 
   router.add(
       {"GET",

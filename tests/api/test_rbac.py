@@ -205,7 +205,7 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("PUT", "/api/v1/agents/{staff_no}/state"):
         return method, f"/api/v1/agents/{staff_no}/state", {"state": "logged_out"}, 200, None
     if (method, path) in (("GET", "/api/v1/agents"), ("GET", "/api/v1/queues"),
-                          ("GET", "/api/v1/queue-events")):
+                          ("GET", "/api/v1/queue-events"), ("GET", "/api/v1/agent-state-log")):
         return method, path, None, 200, None
     if (method, path) == ("PUT", "/api/v1/agents/{staff_no}/skills"):
         return method, "/api/v1/agents/1005/skills", {"skills": {"billing": 3}}, 200, None

@@ -102,6 +102,15 @@ def test_agent_state_api_and_permissions(acd):
     T.assert_error(acd.api("GET", "/api/v1/agents/9999/state", token=lead(acd)), 404)
     set_state(acd, agent, "1001", "logged_out")
     assert state_of(acd, "1001")["state"] == "logged_out"
+    # Every change is in the agent state log, in order.
+    # (written by the records thread: wait for the third change)
+    log = T.poll(lambda: (lambda items: items if len(items) >= 3 else None)(
+        T.expect(acd.api("GET", "/api/v1/agent-state-log?staff_no=1001", token=lead(acd)),
+                 200)["items"]), 10, what="three changes in the agent state log")
+    assert [(e["from"], e["to"], e["reason"]) for e in log] == [
+        ("logged_out", "available", "login"), ("available", "not_ready", "meal"),
+        ("not_ready", "logged_out", "logout")], log
+    T.assert_error(acd.api("GET", "/api/v1/agent-state-log", token=agent), 403)
 
 
 def test_missed_offer_moves_on_then_bridge_recording_and_wrap_up(acd, phones, workroot):
