@@ -81,14 +81,6 @@ boost::json::object queueJson(const calls::QueueSetup& q) {
           {"skills", boost::json::parse(calls::queueSkillsJson(q.skills), ec)}};
 }
 
-bool isQueueName(const std::string& s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (unsigned char c : s) {
-    if (!(std::isalnum(c) || c == '_' || c == '-')) return false;
-  }
-  return true;
-}
-
 // Reads the queue's fields from `body` onto `q` (all optional but name on create).
 Status readQueueFields(JsonBody& body, calls::QueueSetup& q, bool create) {
   auto name = body.string("name", create, 64);
@@ -110,7 +102,7 @@ Status readQueueFields(JsonBody& body, calls::QueueSetup& q, bool create) {
   TING_RETURN_IF_ERROR(body.finish());
   if (name) {
     if (!create) return invalidValue("a queue's name cannot change", "name");
-    if (!isQueueName(*name)) return invalidValue("name must be 1-64 of A-Z a-z 0-9 _ -", "name");
+    if (!calls::isAcdName(*name)) return invalidValue("name must be 1-64 of A-Z a-z 0-9 _ -", "name");
     q.name = *name;
   }
   if (display) q.display_name = *display;
@@ -135,7 +127,7 @@ Status readQueueFields(JsonBody& body, calls::QueueSetup& q, bool create) {
     q.overflow = *o;
   }
   if (overflow_queue) {
-    if (!overflow_queue->empty() && !isQueueName(*overflow_queue)) {
+    if (!overflow_queue->empty() && !calls::isAcdName(*overflow_queue)) {
       return invalidValue("overflow_queue must be a queue name", "overflow_queue");
     }
     q.overflow_queue = *overflow_queue;
@@ -562,7 +554,7 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
          std::vector<std::pair<std::string, std::int64_t>> wanted;
          for (const auto& [k, v] : *skills) {
            const std::string key(k);
-           if (!isQueueName(key)) {
+           if (!calls::isAcdName(key)) {
              return invalidValue("skill names are 1-64 of A-Z a-z 0-9 _ -", "skills." + key);
            }
            if (!v.is_int64() || v.as_int64() < 1 || v.as_int64() > 5) {

@@ -34,15 +34,15 @@ constexpr size_t kMaxSkills = 8;
 constexpr size_t kMaxSteps = 8;
 constexpr std::int64_t kMaxAfterSeconds = 86'400;
 
-bool isSkillName(std::string_view s) {
+}  // namespace
+
+bool isAcdName(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (unsigned char c : s) {
     if (!(std::isalnum(c) || c == '_' || c == '-')) return false;
   }
   return true;
 }
-
-}  // namespace
 
 Result<std::vector<acd::SkillRequirement>> parseQueueSkills(std::string_view json) {
   boost::system::error_code ec;
@@ -58,7 +58,7 @@ Result<std::vector<acd::SkillRequirement>> parseQueueSkills(std::string_view jso
     if (o == nullptr) return invalidValue(where + " must be an object", where);
     acd::SkillRequirement r;
     const auto* name = o->if_contains("skill");
-    if (name == nullptr || !name->is_string() || !isSkillName(name->as_string())) {
+    if (name == nullptr || !name->is_string() || !isAcdName(name->as_string())) {
       return invalidValue(where + ".skill must be 1-64 of A-Z a-z 0-9 _ -", where + ".skill");
     }
     r.skill = std::string(name->as_string());

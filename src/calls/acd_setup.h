@@ -28,6 +28,9 @@ enum class Overflow {
 const char* overflowName(Overflow overflow);
 std::optional<Overflow> parseOverflow(std::string_view name);
 
+// Queue and skill names: 1-64 of A-Z a-z 0-9 _ - (the IVR's rule for names).
+bool isAcdName(std::string_view name);
+
 // A queue's required skills as stored and sent through the API:
 // [{"skill": "billing", "steps": [{"after_seconds": 0, "min_level": 4},
 //                                 {"after_seconds": 30, "min_level": 2}]}]

@@ -71,6 +71,14 @@ Result<media::RemoteMedia> remoteFrom(const sip::AudioAnswer& answer) {
   return r;
 }
 
+Result<media::RemoteMedia> remoteFromSdp(std::string_view sdp) {
+  auto offer = sip::parseSdp(sdp);
+  if (!offer) return offer.status();
+  auto answer = sip::negotiate(*offer);
+  if (!answer) return answer.status();
+  return remoteFrom(*answer);
+}
+
 CallControl::CallControl(CallControlConfig config, sip::SipDirectory& directory,
                          FlowRegistry& flows, PromptSource& prompts, CallRecords& records,
                          EventBus& bus, const Clock& clock, MetricsRegistry* metrics)
@@ -490,11 +498,10 @@ void CallControl::transferFailed(Call& call, const std::string& why) {
 void CallControl::outgoingAnswer(sip::LegId leg, int status, const std::string& sdp) {
   Call* call = byLeg(leg);
   if (call == nullptr || status >= 300) return;  // onTerminated reports failures
-  if (leg == call->consult.leg && call->consult.leg != 0) return consultAnswered(*call, sdp);
+  // Every phone Ting calls answers with SDP: one reading serves them all.
+  const auto remote = remoteFromSdp(sdp);
+  if (leg == call->consult.leg && call->consult.leg != 0) return consultAnswered(*call, remote);
   if (leg == call->sup_leg && call->sup_leg != 0) {
-    auto offer = sip::parseSdp(sdp);
-    auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
-    auto remote = answer ? remoteFrom(*answer) : Result<media::RemoteMedia>(answer.status());
     if (!remote) {
       stopMonitor(*call);
       return;
@@ -505,13 +512,10 @@ void CallControl::outgoingAnswer(sip::LegId leg, int status, const std::string& 
   }
   if (call->agent_leg != leg) {
     for (const auto& o : call->offers) {
-      if (o.leg == leg) return offerAnswered(*call, leg, sdp);
+      if (o.leg == leg) return offerAnswered(*call, leg, remote);
     }
     return;
   }
-  auto offer = sip::parseSdp(sdp);
-  auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
-  auto remote = answer ? remoteFrom(*answer) : Result<media::RemoteMedia>(answer.status());
   if (!remote) {
     spdlog::warn("call {}: phone answered with unusable SDP: {}", call->ref,
                  remote.status().message());

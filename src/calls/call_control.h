@@ -37,6 +37,8 @@ class Session;
 
 namespace ting::calls {
 
+struct OfferLeg;
+
 // Where prompt audio comes from (TTS cache, uploads). `done` may run on any
 // thread; call control posts the result to its own.
 class PromptSource {
@@ -160,10 +162,25 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void dispatchFor(AcdAgent& agent);
   void offer(const acd::Offer& offer, AcdQueue& queue);
   void requeue(Call& call, bool dispatch_now);
-  void offerAnswered(Call& call, sip::LegId leg, const std::string& sdp);
+  void offerAnswered(Call& call, sip::LegId leg, const Result<media::RemoteMedia>& remote);
   void offerEnded(Call& call, sip::LegId leg, int status);
   void offerTimedOut(const std::string& ref);
   void withdrawOffers(Call& call);
+  // One offer that did not reach the agent: a miss or a rejection, logged,
+  // and the agent rests before the next offer.
+  void offerFailed(Call& call, const OfferLeg& offer, bool hangup, bool rejected,
+                   const std::string& why);
+  // Rings a phone for `call` (caller ID `display` <sip:user@realm>) on a media
+  // session beside the call's; the leg and session are mapped to the call.
+  Result<OfferLeg> ringPhone(Call& call, const std::string& contact, const std::string& display,
+                             const std::string& user, std::uint64_t sdp_session);
+  // Forgets a leg and its media session (hanging the leg up when asked).
+  void dropLeg(sip::LegId leg, media::SessionId media, bool hangup);
+  // Takes the call out of the router and its queue's waiting set.
+  void dequeue(Call& call);
+  void stopWaitTimers(Call& call);
+  // Members logged in (staffed_only: and not on a break).
+  int membersIn(const AcdQueue& queue, bool staffed_only) const;
   void agentLegEnded(Call& call);
   void endAgentCall(Call& call);
   void maxWaitReached(const std::string& ref);
@@ -179,7 +196,7 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void applyMonitor(Call& call);
   void stopMonitor(Call& call);
   Status startConsult(Call& call, const CallCommand& command, bool by_agent);
-  void consultAnswered(Call& call, const std::string& sdp);
+  void consultAnswered(Call& call, const Result<media::RemoteMedia>& remote);
   // The consulted phone is gone or sent away: `status` its SIP status (0 when
   // Ting ended it), `hangup` whether Ting must still hang it up.
   void endConsult(Call& call, int status, bool hangup);

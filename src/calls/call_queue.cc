@@ -55,6 +55,9 @@ media::PcmPtr builtInHoldMusic() {
   return music;
 }
 
+// A phone that turned the call down (busy, decline) rather than missed it.
+bool declined(int status) { return status == 486 || status == 600 || status == 603; }
+
 // "1001" → "1 0 0 1", so TTS says digits one by one.
 std::string spaced(const std::string& digits) {
   std::string out;
@@ -373,15 +376,7 @@ void CallControl::leaveEmptyQueues(AcdAgent& a) {
     auto qi = queues_.find(key);
     if (qi == queues_.end() || !qi->second->setup.leave_empty) continue;
     AcdQueue& q = *qi->second;
-    bool anyone = false;
-    for (const auto& m : q.setup.members) {
-      auto ag = agents_.find(m.user_id);
-      if (ag != agents_.end() && ag->second->machine->state() != acd::AgentState::kLoggedOut) {
-        anyone = true;
-        break;
-      }
-    }
-    if (anyone) continue;
+    if (membersIn(q, /*staffed_only=*/false) > 0) continue;
     for (const auto& ref : std::vector<std::string>(q.waiting.begin(), q.waiting.end())) {
       auto c = calls_.find(ref);
       if (c == calls_.end() || c->second->ended) continue;
@@ -421,18 +416,8 @@ void CallControl::queueEvent(const Call& call, const AcdQueue& queue, std::strin
 void CallControl::enterQueue(Call& call, const std::string& name) {
   AcdQueue* q = queueByName(call.tenant_id, name);
   if (q == nullptr) return transferFailed(call, "no queue " + name);
-  if (!q->setup.join_empty) {
-    bool anyone = false;
-    for (const auto& m : q->setup.members) {
-      auto a = agents_.find(m.user_id);
-      if (a != agents_.end() && a->second->machine->state() != acd::AgentState::kLoggedOut) {
-        anyone = true;
-        break;
-      }
-    }
-    if (!anyone) {
-      return transferFailed(call, "no agent of queue " + name + " is logged in");
-    }
+  if (!q->setup.join_empty && membersIn(*q, /*staffed_only=*/false) == 0) {
+    return transferFailed(call, "no agent of queue " + name + " is logged in");
   }
   const UnixMillis now = clock_.nowMillis();
   call.queue = q->key;
@@ -526,10 +511,28 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
   }
   q.waiting.erase(call->ref);
   const UnixMillis now = clock_.nowMillis();
-  auto tenant = directory_.tenantById(call->tenant_id);
-  const std::string realm = tenant ? tenant->realm : sip_->advertisedHost();
   const std::string caller = call->from_number.empty() ? "anonymous" : call->from_number;
-  const std::string from = "\"" + caller + "\" <sip:" + caller + "@" + realm + ">";
+  // The screen pop: everything the agent's console shows while it rings;
+  // the same for every agent of a ring group but the staff number.
+  boost::json::object vars;
+  boost::json::value path = boost::json::array();
+  if (call->ivr) {
+    for (const auto& [k, v] : call->ivr->variables()) vars[k] = v;
+    boost::system::error_code ec;
+    path = boost::json::parse(call->ivr->pathJson(), ec);
+    if (ec) path = boost::json::array();
+  }
+  boost::json::object pop{{"call_id", call->ref},
+                          {"staff_no", ""},
+                          {"caller", call->from_number},
+                          {"did", call->did},
+                          {"queue", q.setup.name},
+                          {"wait_ms", waitedMs(*call)},
+                          {"priority", call->priority},
+                          {"ivr_path", std::move(path)},
+                          {"variables", std::move(vars)},
+                          {"customer_ids", boost::json::array()},
+                          {"customer_lookup", call->from_number}};
   for (acd::AgentId id : o.agents) {
     auto ai = agents_.find(static_cast<std::int64_t>(id));
     if (ai == agents_.end()) continue;
@@ -537,16 +540,21 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
     auto reg = a.setup.sip_extension.empty()
                    ? std::nullopt
                    : sip_->findRegistration(call->tenant_id, a.setup.sip_extension);
-    auto allocated = reg ? media_->allocateNear(call->media)
-                         : Result<media::MediaEngine::Allocated>(Status::ok());
-    if (reg && !allocated.isOk()) {
-      giveBack(id);
-      continue;
+    std::optional<OfferLeg> leg;
+    if (reg) {
+      auto rung = ringPhone(*call, reg->contact, caller, caller,
+                            call->sdp_session + 2 + call->offers.size());
+      if (!rung) {
+        giveBack(id);
+        continue;
+      }
+      leg = *rung;
+      leg->agent = a.setup.user_id;
     }
     a.call_ref = call->ref;
     a.queue = q.key;
     agentChanged(a, a.machine->offer(o.call, now));
-    if (!reg) {
+    if (!leg) {
       // An offer the phone cannot get counts as missed: the agent is marked
       // not ready after a few, rather than holding calls back unseen.
       queueEvent(*call, q, "missed", a.setup.staff_no, 0, "phone not registered");
@@ -554,41 +562,14 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
       a.call_ref.clear();
       continue;
     }
-    OfferLeg leg{a.setup.user_id, 0, allocated->id, allocated->port};
-    by_media_[leg.media] = call->ref;
-    sip::LocalMedia local{sip_->advertisedHost(), leg.port,
-                          call->sdp_session + 2 + call->offers.size(), 0};
-    leg.leg = sip_->invite(reg->contact, from, sip::writeSdp(local, nullptr), std::nullopt);
-    by_leg_[leg.leg] = call->ref;
-    call->offers.push_back(leg);
+    call->offers.push_back(*leg);
     if (offer_latency_ != nullptr) {
       const auto since = std::max(a.routable, call->joined);
       offer_latency_->observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count());
     }
     queueEvent(*call, q, "offered", a.setup.staff_no);
-    // The screen pop: everything the agent's console shows while it rings.
-    boost::json::object vars;
-    if (call->ivr) {
-      for (const auto& [k, v] : call->ivr->variables()) vars[k] = v;
-    }
-    boost::json::value path = boost::json::array();
-    if (call->ivr) {
-      boost::system::error_code ec;
-      path = boost::json::parse(call->ivr->pathJson(), ec);
-      if (ec) path = boost::json::array();
-    }
-    boost::json::object pop{{"call_id", call->ref},
-                            {"staff_no", a.setup.staff_no},
-                            {"caller", call->from_number},
-                            {"did", call->did},
-                            {"queue", q.setup.name},
-                            {"wait_ms", waitedMs(*call)},
-                            {"priority", call->priority},
-                            {"ivr_path", std::move(path)},
-                            {"variables", std::move(vars)},
-                            {"customer_ids", boost::json::array()},
-                            {"customer_lookup", call->from_number}};
+    pop["staff_no"] = a.setup.staff_no;
     publish(*call, "call.offered", boost::json::serialize(pop));
   }
   if (call->offers.empty()) return requeue(*call, /*dispatch_now=*/false);
@@ -597,6 +578,59 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
   call->offer_timer = loop_.addTimerAfter(std::chrono::seconds(q.setup.offer_timeout_s),
                                           [this, ref] { offerTimedOut(ref); });
   snapshot(*call);
+}
+
+Result<OfferLeg> CallControl::ringPhone(Call& call, const std::string& contact,
+                                        const std::string& display, const std::string& user,
+                                        std::uint64_t sdp_session) {
+  auto allocated = media_->allocateNear(call.media);
+  if (!allocated) return allocated.status();
+  OfferLeg leg{0, 0, allocated->id, allocated->port};
+  by_media_[leg.media] = call.ref;
+  auto tenant = directory_.tenantById(call.tenant_id);
+  const std::string realm = tenant ? tenant->realm : sip_->advertisedHost();
+  const std::string from = "\"" + display + "\" <sip:" + user + "@" + realm + ">";
+  sip::LocalMedia local{sip_->advertisedHost(), leg.port, sdp_session, 0};
+  leg.leg = sip_->invite(contact, from, sip::writeSdp(local, nullptr), std::nullopt);
+  by_leg_[leg.leg] = call.ref;
+  return leg;
+}
+
+void CallControl::dropLeg(sip::LegId leg, media::SessionId media, bool hangup) {
+  if (leg != 0) {
+    by_leg_.erase(leg);
+    if (hangup) sip_->hangup(leg);
+  }
+  if (media != 0) {
+    by_media_.erase(media);
+    media_->release(media);  // also ends any bridge it is in
+  }
+}
+
+void CallControl::dequeue(Call& call) {
+  if (call.acd_id == 0) return;
+  (void)router_.cancel(call.acd_id);  // not found while offered: fine
+  acd_calls_.erase(call.acd_id);
+  call.acd_id = 0;
+  if (auto qi = queues_.find(call.queue); qi != queues_.end()) qi->second->waiting.erase(call.ref);
+}
+
+void CallControl::stopWaitTimers(Call& call) {
+  for (auto* timer : {&call.max_wait_timer, &call.announce_timer}) {
+    if (*timer != 0) loop_.cancel(*timer);
+    *timer = 0;
+  }
+}
+
+int CallControl::membersIn(const AcdQueue& q, bool staffed_only) const {
+  int n = 0;
+  for (const auto& m : q.setup.members) {
+    auto a = agents_.find(m.user_id);
+    if (a == agents_.end()) continue;
+    const auto s = a->second->machine->state();
+    n += s != acd::AgentState::kLoggedOut && !(staffed_only && s == acd::AgentState::kNotReady);
+  }
+  return n;
 }
 
 void CallControl::requeue(Call& call, bool dispatch_now) {
@@ -614,12 +648,10 @@ void CallControl::requeue(Call& call, bool dispatch_now) {
   if (dispatch_now) dispatch(q.key);
 }
 
-void CallControl::offerAnswered(Call& call, sip::LegId leg, const std::string& sdp) {
+void CallControl::offerAnswered(Call& call, sip::LegId leg,
+                                const Result<media::RemoteMedia>& remote) {
   auto won = std::find_if(call.offers.begin(), call.offers.end(),
                           [&](const OfferLeg& o) { return o.leg == leg; });
-  auto offer = sip::parseSdp(sdp);
-  auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
-  auto remote = answer ? remoteFrom(*answer) : Result<media::RemoteMedia>(answer.status());
   if (!remote) {
     spdlog::warn("call {}: agent's phone answered with unusable SDP: {}", call.ref,
                  remote.status().message());
@@ -634,11 +666,8 @@ void CallControl::offerAnswered(Call& call, sip::LegId leg, const std::string& s
   auto ai = agents_.find(winner.agent);
   AcdQueue* q = nullptr;
   if (auto qi = queues_.find(call.queue); qi != queues_.end()) q = qi->second.get();
-  if (call.max_wait_timer != 0) loop_.cancel(call.max_wait_timer);
-  if (call.announce_timer != 0) loop_.cancel(call.announce_timer);
-  call.max_wait_timer = call.announce_timer = 0;
-  acd_calls_.erase(call.acd_id);
-  call.acd_id = 0;
+  stopWaitTimers(call);
+  dequeue(call);
   call.agent_leg = winner.leg;
   call.agent_media = winner.media;
   call.agent_port = winner.port;
@@ -662,60 +691,48 @@ void CallControl::offerAnswered(Call& call, sip::LegId leg, const std::string& s
   }
   bridgeTo(call, nullptr);
 }
-
 void CallControl::offerEnded(Call& call, sip::LegId leg, int status) {
   auto it = std::find_if(call.offers.begin(), call.offers.end(),
                          [&](const OfferLeg& o) { return o.leg == leg; });
   if (it == call.offers.end()) return;
   const OfferLeg o = *it;
   call.offers.erase(it);
-  by_media_.erase(o.media);
-  media_->release(o.media);
-  const bool rejected = status == 486 || status == 600 || status == 603;
-  auto ai = agents_.find(o.agent);
-  if (ai != agents_.end()) {
-    AcdAgent& a = *ai->second;
-    const UnixMillis now = clock_.nowMillis();
-    if (auto qi = queues_.find(call.queue); qi != queues_.end()) {
-      queueEvent(call, *qi->second, rejected ? "rejected" : "missed", a.setup.staff_no, 0,
-                 "SIP " + std::to_string(status));
-    }
-    agentChanged(a, rejected ? a.machine->reject(now) : a.machine->missed(now), true);
-    a.call_ref.clear();
-  }
+  offerFailed(call, o, /*hangup=*/false, declined(status), "SIP " + std::to_string(status));
   if (!call.offers.empty()) return;
   if (call.offer_timer != 0) loop_.cancel(call.offer_timer);
   call.offer_timer = 0;
   requeue(call, true);
 }
 
+void CallControl::offerFailed(Call& call, const OfferLeg& o, bool hangup, bool rejected,
+                              const std::string& why) {
+  dropLeg(o.leg, o.media, hangup);
+  auto ai = agents_.find(o.agent);
+  if (ai == agents_.end()) return;
+  AcdAgent& a = *ai->second;
+  if (auto qi = queues_.find(call.queue); qi != queues_.end()) {
+    queueEvent(call, *qi->second, rejected ? "rejected" : "missed", a.setup.staff_no, 0, why);
+  }
+  const UnixMillis now = clock_.nowMillis();
+  agentChanged(a, rejected ? a.machine->reject(now) : a.machine->missed(now), /*cooldown=*/true);
+  a.call_ref.clear();
+}
 void CallControl::offerTimedOut(const std::string& ref) {
   auto it = calls_.find(ref);
   if (it == calls_.end() || it->second->ended) return;
   Call& call = *it->second;
   call.offer_timer = 0;
   if (call.offers.empty()) return;
-  const UnixMillis now = clock_.nowMillis();
   auto qi = queues_.find(call.queue);
-  for (const auto& o : std::vector<OfferLeg>(call.offers)) {
-    by_leg_.erase(o.leg);
-    sip_->hangup(o.leg);  // CANCEL
-    by_media_.erase(o.media);
-    media_->release(o.media);
-    auto ai = agents_.find(o.agent);
-    if (ai == agents_.end()) continue;
-    AcdAgent& a = *ai->second;
-    if (qi != queues_.end()) {
-      queueEvent(call, *qi->second, "missed", a.setup.staff_no, 0,
-                 "no answer in " + std::to_string(qi->second->setup.offer_timeout_s) + " s");
-    }
-    agentChanged(a, a.machine->missed(now), true);
-    a.call_ref.clear();
-  }
+  const std::string why =
+      qi == queues_.end()
+          ? "no answer"
+          : "no answer in " + std::to_string(qi->second->setup.offer_timeout_s) + " s";
+  const std::vector<OfferLeg> offers = std::move(call.offers);
   call.offers.clear();
+  for (const auto& o : offers) offerFailed(call, o, /*hangup=*/true, /*rejected=*/false, why);
   requeue(call, true);
 }
-
 void CallControl::withdrawOffers(Call& call) {
   if (call.offer_timer != 0) loop_.cancel(call.offer_timer);
   call.offer_timer = 0;
@@ -723,17 +740,13 @@ void CallControl::withdrawOffers(Call& call) {
   const std::vector<OfferLeg> offers = std::move(call.offers);
   call.offers.clear();
   for (const auto& o : offers) {
-    by_leg_.erase(o.leg);
-    sip_->hangup(o.leg);
-    by_media_.erase(o.media);
-    media_->release(o.media);
+    dropLeg(o.leg, o.media, /*hangup=*/true);
     auto ai = agents_.find(o.agent);
     if (ai == agents_.end()) continue;
     ai->second->call_ref.clear();
     agentChanged(*ai->second, ai->second->machine->withdraw(now));
   }
 }
-
 void CallControl::agentLegEnded(Call& call) {
   // The agent hung up: after-call work starts; the caller may answer the survey.
   auto qi = queues_.find(call.queue);
@@ -781,10 +794,9 @@ void CallControl::endAgentCall(Call& call) {
 }
 
 void CallControl::leaveQueue(Call& call) {
-  for (auto* timer : {&call.max_wait_timer, &call.announce_timer, &call.survey_timer}) {
-    if (*timer != 0) loop_.cancel(*timer);
-    *timer = 0;
-  }
+  stopWaitTimers(call);
+  if (call.survey_timer != 0) loop_.cancel(call.survey_timer);
+  call.survey_timer = 0;
   if (call.queue.empty()) return;
   auto qi = queues_.find(call.queue);
   AcdQueue* q = qi == queues_.end() ? nullptr : qi->second.get();
@@ -792,11 +804,8 @@ void CallControl::leaveQueue(Call& call) {
   withdrawOffers(call);
   if (call.acd_id != 0) {
     const int position = static_cast<int>(router_.position(call.acd_id).value_or(0));
-    (void)router_.cancel(call.acd_id);
-    acd_calls_.erase(call.acd_id);
-    call.acd_id = 0;
+    dequeue(call);
     if (q != nullptr) {
-      q->waiting.erase(call.ref);
       queueEvent(call, *q, "abandoned", "", position, offered ? "while ringing an agent" : "");
       if (!call.from_number.empty() && q->setup.abandon_return_s > 0) {
         abandoned_[{call.tenant_id, call.from_number}] = {
@@ -816,14 +825,11 @@ void CallControl::maxWaitReached(const std::string& ref) {
   Call& call = *it->second;
   call.max_wait_timer = 0;
   if (call.acd_id == 0) return;
-  auto qi = queues_.find(call.queue);
   withdrawOffers(call);
-  (void)router_.cancel(call.acd_id);
-  acd_calls_.erase(call.acd_id);
-  call.acd_id = 0;
+  dequeue(call);
+  auto qi = queues_.find(call.queue);
   if (qi == queues_.end()) return queueFailed(call, nullptr, "the queue was removed");
   AcdQueue& q = *qi->second;
-  q.waiting.erase(call.ref);
   queueEvent(call, q, "timed_out", "", 0, overflowName(q.setup.overflow));
   overflow(call, q);
 }
@@ -850,40 +856,23 @@ void CallControl::overflow(Call& call, AcdQueue& q) {
 }
 
 void CallControl::queueFailed(Call& call, AcdQueue* q, const std::string& why) {
-  if (q != nullptr && call.acd_id != 0) {
-    (void)router_.cancel(call.acd_id);
-    q->waiting.erase(call.ref);
-    queueEvent(call, *q, "left", "", 0, why);
-  }
-  acd_calls_.erase(call.acd_id);
-  call.acd_id = 0;
+  if (q != nullptr && call.acd_id != 0) queueEvent(call, *q, "left", "", 0, why);
+  dequeue(call);
   withdrawOffers(call);
-  for (auto* timer : {&call.max_wait_timer, &call.announce_timer}) {
-    if (*timer != 0) loop_.cancel(*timer);
-    *timer = 0;
-  }
+  stopWaitTimers(call);
   call.queue.clear();
   transferFailed(call, why);
 }
 
 void CallControl::queuedCallback(Call& call) {
   // The caller leaves a number to be called back on and hangs up.
-  auto qi = queues_.find(call.queue);
-  if (call.acd_id != 0) {
-    withdrawOffers(call);
-    (void)router_.cancel(call.acd_id);
-    acd_calls_.erase(call.acd_id);
-    call.acd_id = 0;
-  }
-  if (qi != queues_.end()) {
-    qi->second->waiting.erase(call.ref);
+  withdrawOffers(call);
+  dequeue(call);
+  stopWaitTimers(call);
+  if (auto qi = queues_.find(call.queue); qi != queues_.end()) {
     queueEvent(call, *qi->second, "callback_requested");
     records_.queueCallbackRequested(call.tenant_id, call.ref, call.from_number,
                                     qi->second->setup.name);
-  }
-  for (auto* timer : {&call.max_wait_timer, &call.announce_timer}) {
-    if (*timer != 0) loop_.cancel(*timer);
-    *timer = 0;
   }
   call.phase = "goodbye";
   call.state = "callback";
@@ -946,13 +935,7 @@ void CallControl::announce(const std::string& ref) {
   }
   auto position = router_.position(call.acd_id);
   if (!position) return;  // ringing an agent: the music goes on
-  int staffed = 0;
-  for (const auto& m : q.setup.members) {
-    auto a = agents_.find(m.user_id);
-    if (a == agents_.end()) continue;
-    const auto s = a->second->machine->state();
-    if (s != acd::AgentState::kLoggedOut && s != acd::AgentState::kNotReady) ++staffed;
-  }
+  const int staffed = membersIn(q, /*staffed_only=*/true);
   const double wait_ms =
       static_cast<double>(*position) * q.avg_handle_ms / std::max(1, staffed);
   const int minutes = std::max(1, static_cast<int>(std::ceil(wait_ms / 60000.0)));
@@ -1095,20 +1078,14 @@ Status CallControl::startMonitor(Call& call, const CallCommand& cmd) {
                     "extension")
         .withReason("phone_not_registered");
   }
-  auto allocated = media_->allocateNear(call.media);
-  if (!allocated) return allocated.status();
-  call.sup_media = allocated->id;
-  call.sup_port = allocated->port;
+  TING_ASSIGN_OR_RETURN(OfferLeg leg, ringPhone(call, reg->contact, "monitor " + call.agent_staff_no,
+                                                "monitor", call.sdp_session + 64));
+  call.sup_leg = leg.leg;
+  call.sup_media = leg.media;
+  call.sup_port = leg.port;
   call.sup_staff_no = cmd.supervisor_staff_no;
   call.monitor_mode = cmd.mode;
   call.sup_connected = false;
-  by_media_[call.sup_media] = call.ref;
-  auto tenant = directory_.tenantById(call.tenant_id);
-  const std::string realm = tenant ? tenant->realm : sip_->advertisedHost();
-  const std::string from = "\"monitor " + call.agent_staff_no + "\" <sip:monitor@" + realm + ">";
-  sip::LocalMedia local{sip_->advertisedHost(), call.sup_port, call.sdp_session + 64, 0};
-  call.sup_leg = sip_->invite(reg->contact, from, sip::writeSdp(local, nullptr), std::nullopt);
-  by_leg_[call.sup_leg] = call.ref;
   return Status::ok();
 }
 
@@ -1134,12 +1111,7 @@ void CallControl::stopMonitor(Call& call) {
   if (call.sup_media == 0) return;
   media_->setMix(call.media, {});
   if (call.agent_media != 0) media_->setMix(call.agent_media, {});
-  if (call.sup_leg != 0) {
-    by_leg_.erase(call.sup_leg);
-    sip_->hangup(call.sup_leg);
-  }
-  by_media_.erase(call.sup_media);
-  media_->release(call.sup_media);
+  dropLeg(call.sup_leg, call.sup_media, /*hangup=*/true);
   boost::json::object data{{"call_id", call.ref}, {"supervisor", call.sup_staff_no}};
   call.sup_leg = 0;
   call.sup_media = 0;
@@ -1193,24 +1165,15 @@ Status CallControl::startConsult(Call& call, const CallCommand& cmd, bool by_age
     return conflict("agent " + cmd.staff_no + "'s phone is not registered", "agent")
         .withReason("phone_not_registered");
   }
-  auto allocated = media_->allocateNear(call.media);
-  if (!allocated) return allocated.status();
+  TING_ASSIGN_OR_RETURN(call.consult, ringPhone(call, reg->contact, call.agent_staff_no,
+                                                call.agent_staff_no, call.sdp_session + 96));
+  call.consult.agent = a->setup.user_id;
+  call.consult_connected = false;
   hold(call, true, by_agent);
-  const auto id = static_cast<acd::AgentId>(a->setup.user_id);
-  (void)router_.agentBecameUnavailable(id);
+  (void)router_.agentBecameUnavailable(static_cast<acd::AgentId>(a->setup.user_id));
   a->call_ref = call.ref;
   a->queue = call.queue;
   agentChanged(*a, a->machine->offer(next_acd_id_++, clock_.nowMillis()));
-  call.consult = OfferLeg{a->setup.user_id, 0, allocated->id, allocated->port};
-  call.consult_connected = false;
-  by_media_[call.consult.media] = call.ref;
-  auto tenant = directory_.tenantById(call.tenant_id);
-  const std::string realm = tenant ? tenant->realm : sip_->advertisedHost();
-  const std::string from = "\"" + call.agent_staff_no + "\" <sip:" + call.agent_staff_no + "@" +
-                           realm + ">";
-  sip::LocalMedia local{sip_->advertisedHost(), call.consult.port, call.sdp_session + 96, 0};
-  call.consult.leg = sip_->invite(reg->contact, from, sip::writeSdp(local, nullptr), std::nullopt);
-  by_leg_[call.consult.leg] = call.ref;
   const std::string ref = call.ref;
   call.consult_timer = loop_.addTimerAfter(std::chrono::seconds(config_.transfer_ring_s), [this, ref] {
     auto it = calls_.find(ref);
@@ -1225,10 +1188,7 @@ Status CallControl::startConsult(Call& call, const CallCommand& cmd, bool by_age
   return Status::ok();
 }
 
-void CallControl::consultAnswered(Call& call, const std::string& sdp) {
-  auto offer = sip::parseSdp(sdp);
-  auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
-  auto remote = answer ? remoteFrom(*answer) : Result<media::RemoteMedia>(answer.status());
+void CallControl::consultAnswered(Call& call, const Result<media::RemoteMedia>& remote) {
   if (!remote) return endConsult(call, 488, true);
   if (call.consult_timer != 0) loop_.cancel(call.consult_timer);
   call.consult_timer = 0;
@@ -1253,10 +1213,7 @@ void CallControl::endConsult(Call& call, int status, bool hangup) {
   const bool connected = call.consult_connected;
   call.consult = OfferLeg{};
   call.consult_connected = false;
-  by_leg_.erase(c.leg);
-  if (hangup) sip_->hangup(c.leg);
-  by_media_.erase(c.media);
-  media_->release(c.media);  // also ends its bridge with the agent
+  dropLeg(c.leg, c.media, hangup);  // also ends its bridge with the agent
   std::string staff;
   if (auto ai = agents_.find(c.agent); ai != agents_.end()) {
     AcdAgent& a = *ai->second;
@@ -1264,7 +1221,7 @@ void CallControl::endConsult(Call& call, int status, bool hangup) {
     const UnixMillis now = clock_.nowMillis();
     if (connected) {
       agentChanged(a, a.machine->callEnded(0, now));  // a consultation has no wrap-up
-    } else if (status == 486 || status == 600 || status == 603) {
+    } else if (declined(status)) {
       agentChanged(a, a.machine->reject(now), true);
     } else if (status == 0) {
       agentChanged(a, a.machine->withdraw(now));
@@ -1313,13 +1270,7 @@ void CallControl::dropAgent(Call& call, const std::string& why) {
   auto qi = queues_.find(call.queue);
   if (qi != queues_.end()) queueEvent(call, *qi->second, "transferred", call.agent_staff_no, 0, why);
   endAgentCall(call);
-  if (call.agent_leg != 0) {
-    by_leg_.erase(call.agent_leg);
-    sip_->hangup(call.agent_leg);
-  }
-  media_->unbridge(call.media);
-  by_media_.erase(call.agent_media);
-  media_->release(call.agent_media);
+  dropLeg(call.agent_leg, call.agent_media, /*hangup=*/true);  // releasing ends the bridge
   call.agent_leg = 0;
   call.agent_media = 0;
   call.agent_user = 0;

@@ -41,6 +41,8 @@ inline media::ToneGenerator::Spec ringback() {
 
 // The media a peer's SDP answer or offer asks for; kInvalidValue when unusable.
 Result<media::RemoteMedia> remoteFrom(const sip::AudioAnswer& answer);
+// The same from the SDP text a called phone answered with.
+Result<media::RemoteMedia> remoteFromSdp(std::string_view sdp);
 
 // A phone ringing with a queued call.
 struct OfferLeg {
