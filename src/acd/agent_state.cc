@@ -45,12 +45,12 @@ Result<AgentTransition> AgentStateMachine::login(UnixMillis now) {
   return move(AgentState::kAvailable, "login", now);
 }
 
-Result<AgentTransition> AgentStateMachine::logout(UnixMillis now) {
+Result<AgentTransition> AgentStateMachine::logout(UnixMillis now, std::string_view reason) {
   if (state_ != AgentState::kAvailable && state_ != AgentState::kNotReady &&
       state_ != AgentState::kWrapUp) {
     return illegal(AgentState::kLoggedOut);
   }
-  return move(AgentState::kLoggedOut, "logout", now);
+  return move(AgentState::kLoggedOut, std::string(reason), now);
 }
 
 Result<AgentTransition> AgentStateMachine::setNotReady(std::string_view reason, UnixMillis now) {

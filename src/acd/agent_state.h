@@ -71,8 +71,9 @@ class AgentStateMachine {
 
   // logged_out → available.
   Result<AgentTransition> login(UnixMillis now);
-  // available, not_ready or wrap_up → logged_out.
-  Result<AgentTransition> logout(UnixMillis now);
+  // available, not_ready or wrap_up → logged_out (reason "logout", or
+  // "shutdown" when the server stops).
+  Result<AgentTransition> logout(UnixMillis now, std::string_view reason = "logout");
   // available or wrap_up → not_ready with one of the policy's reason codes.
   Result<AgentTransition> setNotReady(std::string_view reason, UnixMillis now);
   // not_ready → available.

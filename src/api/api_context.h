@@ -49,6 +49,7 @@ void addUserRoutes(Router& router, ApiContext& ctx);
 void addCustomerRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addCallRoutes(Router& router, ApiContext& ctx);
+void addCallbackRoutes(Router& router, ApiContext& ctx);
 void addIvrRoutes(Router& router, ApiContext& ctx);
 void addTelephonyRoutes(Router& router, ApiContext& ctx);
 void addAcdRoutes(Router& router, ApiContext& ctx);

@@ -78,6 +78,8 @@ boost::json::object queueJson(const calls::QueueSetup& q) {
           {"abandon_return_s", q.abandon_return_s},
           {"announce_staff_no", q.announce_staff_no},
           {"survey", q.survey},
+          {"callback_attempts", q.callback_attempts},
+          {"callback_retry_s", q.callback_retry_s},
           {"skills", boost::json::parse(calls::queueSkillsJson(q.skills), ec)}};
 }
 
@@ -99,6 +101,8 @@ Status readQueueFields(JsonBody& body, calls::QueueSetup& q, bool create) {
   auto staff_no = body.boolean("announce_staff_no");
   auto survey = body.boolean("survey");
   auto skills = body.array("skills");
+  auto callback_attempts = body.integer("callback_attempts", false, 1, 10);
+  auto callback_retry = body.integer("callback_retry_s", false, 10, 86'400);
   TING_RETURN_IF_ERROR(body.finish());
   if (name) {
     if (!create) return invalidValue("a queue's name cannot change", "name");
@@ -157,6 +161,8 @@ Status readQueueFields(JsonBody& body, calls::QueueSetup& q, bool create) {
   if (abandon_return) q.abandon_return_s = static_cast<int>(*abandon_return);
   if (staff_no) q.announce_staff_no = *staff_no;
   if (survey) q.survey = *survey;
+  if (callback_attempts) q.callback_attempts = static_cast<int>(*callback_attempts);
+  if (callback_retry) q.callback_retry_s = static_cast<int>(*callback_retry);
   if (skills) {
     TING_ASSIGN_OR_RETURN(q.skills, calls::parseQueueSkills(boost::json::serialize(*skills)));
   }
@@ -178,7 +184,9 @@ std::vector<store::Value> queueValues(const calls::QueueSetup& q) {
           std::int64_t{q.abandon_return_s},
           std::int64_t{q.announce_staff_no},
           std::int64_t{q.survey},
-          calls::queueSkillsJson(q.skills)};
+          calls::queueSkillsJson(q.skills),
+          std::int64_t{q.callback_attempts},
+          std::int64_t{q.callback_retry_s}};
 }
 
 Result<calls::QueueSetup> findQueue(store::Session& s, std::int64_t tenant,
@@ -392,6 +400,8 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
       {"announce_interval_s", "integer", false, "0 (on entry only) or 10-600, default 30"},
       {"callback_key", "string", false, "a key that asks for a callback; empty: none"},
       {"abandon_return_s", "integer", false, "a caller back within this keeps their place"},
+      {"callback_attempts", "integer", false, "queued callbacks: tries to reach the customer (1-10)"},
+      {"callback_retry_s", "integer", false, "queued callbacks: wait between tries"},
       {"announce_staff_no", "boolean", false, "tell the caller the agent's staff number"},
       {"survey", "boolean", false, "satisfaction survey after the agent hangs up"},
       {"skills", "array", false, "skills_based: [{skill, steps: [{after_seconds, min_level}]}]"},
@@ -416,8 +426,8 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
                "INSERT INTO queues (tenant_id, name, display_name, strategy, offer_timeout_s, "
                "wrap_up_s, max_wait_s, overflow_action, overflow_queue, join_empty, leave_empty, "
                "announce_interval_s, callback_key, abandon_return_s, announce_staff_no, survey, "
-               "skills, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-               "?, ?, ?, ?, ?) RETURNING id",
+               "skills, callback_attempts, callback_retry_s, created_at, updated_at) VALUES (?, ?, "
+               "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                std::span<const store::Value>(values));
            if (!rows) {
              return rows.status().code() == StatusCode::kConflict
@@ -459,7 +469,7 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
                "wrap_up_s = ?, max_wait_s = ?, overflow_action = ?, overflow_queue = ?, "
                "join_empty = ?, leave_empty = ?, announce_interval_s = ?, callback_key = ?, "
                "abandon_return_s = ?, announce_staff_no = ?, survey = ?, skills = ?, "
-               "updated_at = ? WHERE id = ? AND tenant_id = ?",
+               "callback_attempts = ?, callback_retry_s = ?, updated_at = ? WHERE id = ? AND tenant_id = ?",
                std::span<const store::Value>(values)).status());
            return tx.audit({.entity = "queue",
                             .entity_id = std::to_string(q.id),

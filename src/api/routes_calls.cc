@@ -21,16 +21,22 @@ namespace {
 const ListSpec kCallList{
     .sortable = {{"arrived_at", "arrived_at"}},
     .default_sort = "-arrived_at",
-    .filters = {"number", "from", "to", "since", "until", "state"},
+    .filters = {"number", "from", "to", "since", "until", "state", "direction", "parent_id",
+                "queue", "agent"},
 };
 
 constexpr const char* kCallColumns =
     "id, call_ref, direction, from_number, to_number, did, state, arrived_at, answered_at, "
     "ended_at, end_cause, hangup_by, transfer_target, recording_path, recording_ms, ivr_path, "
-    "flow_id, flow_version, recording_deleted_at";
+    "flow_id, flow_version, recording_deleted_at, queue, agent_staff_no, satisfaction, "
+    "parent_ref";
 
 boost::json::value timeOrNull(const store::Row& r, size_t i) {
   return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(formatTimestamp(r.integer(i)));
+}
+
+boost::json::value textOrNull(const store::Row& r, size_t i) {
+  return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(r.text(i));
 }
 
 boost::json::object callJson(const store::Row& r, bool with_path) {
@@ -52,6 +58,10 @@ boost::json::object callJson(const store::Row& r, bool with_path) {
       {"recording_ms", r.isNull(14) ? boost::json::value(nullptr) : boost::json::value(r.integer(14))},
       {"flow_id", r.isNull(16) ? boost::json::value(nullptr) : boost::json::value(r.integer(16))},
       {"flow_version", r.isNull(17) ? boost::json::value(nullptr) : boost::json::value(r.integer(17))},
+      {"queue", textOrNull(r, 19)},
+      {"agent", textOrNull(r, 20)},
+      {"satisfaction", r.isNull(21) ? boost::json::value(nullptr) : boost::json::value(r.integer(21))},
+      {"parent_id", textOrNull(r, 22)},
   };
   if (with_path) {
     boost::system::error_code ec;
@@ -147,6 +157,19 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
              }
              q.filter_sql += " AND state = ?";
              q.filter_params.emplace_back(v);
+           } else if (k == "direction") {
+             if (v != "inbound" && v != "outbound") {
+               return invalidArgument("'direction' must be inbound or outbound", "direction")
+                   .withReason("invalid_query");
+             }
+             q.filter_sql += " AND direction = ?";
+             q.filter_params.emplace_back(v);
+           } else {
+             // parent_id, queue, agent: exact matches.
+             q.filter_sql += k == "parent_id" ? " AND parent_ref = ?"
+                             : k == "queue"   ? " AND queue = ?"
+                                              : " AND agent_staff_no = ?";
+             q.filter_params.emplace_back(v);
            }
          }
          return pageResponse(ctx.store, q, params,
@@ -183,11 +206,24 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
               Access::kAuthenticated,
               call_readers,
               [&ctx](Call& call) -> Result<Response> {
-                TING_ASSIGN_OR_RETURN(
-                    auto row, findCall(ctx, call.principal->tenant_id, call.path_params.at(0)));
-                return jsonResponse(callJson(row, true));
+                const std::int64_t tenant = call.principal->tenant_id;
+                TING_ASSIGN_OR_RETURN(auto row, findCall(ctx, tenant, call.path_params.at(0)));
+                auto body = callJson(row, true);
+                // The calls placed for this one (a queued callback's dialling).
+                boost::json::array legs;
+                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+                  TING_ASSIGN_OR_RETURN(
+                      auto rows, s.query("SELECT call_ref FROM calls WHERE tenant_id = ? AND "
+                                         "parent_ref = ? ORDER BY id",
+                                         {tenant, call.path_params.at(0)}));
+                  for (const auto& r : rows) legs.push_back(boost::json::value(r.text(0)));
+                  return Status::ok();
+                }));
+                body["child_ids"] = std::move(legs);
+                return jsonResponse(std::move(body));
               },
-              {.summary = "One call with its IVR path (nodes, times, keys pressed).",
+              {.summary = "One call with its IVR path (nodes, times, keys pressed) and the calls "
+                          "placed for it (child_ids: a queued callback).",
                .tag = "calls"}});
 
   router.add(
@@ -330,8 +366,29 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
                .success_status = 204,
                .success_description = "Done"}});
 
-  // Supervisors: listen, whisper, barge, through their own phone.
+  // Supervisors: listen, whisper, barge, through their own phone; move a
+  // waiting caller up or down the queue.
   const identity::RoleSet monitors{Role::kTeamLead, Role::kSupervisor, Role::kAdmin};
+  router.add({"PUT",
+              "/api/v1/calls/{id}/priority",
+              Access::kAuthenticated,
+              monitors,
+              [control, commandFor](Call& call) -> Result<Response> {
+                JsonBody body(call.request.body);
+                auto priority = body.integer("priority", kRequired, -100, 100);
+                TING_RETURN_IF_ERROR(body.finish());
+                auto command = commandFor("priority");
+                command.priority = static_cast<int>(*priority);
+                return control(call, command);
+              },
+              {.summary = "Change a waiting call's priority (higher first): it takes its new "
+                          "place in the queue at once; 409 not_queued when it is not waiting.",
+               .tag = "calls",
+               .body = {{"priority", "integer", true, "-100 to 100; callers start at 0 or the "
+                                                      "IVR variable priority"}},
+               .success_status = 204,
+               .success_description = "Done"}});
+
   router.add({"POST",
               "/api/v1/calls/{id}/monitor",
               Access::kAuthenticated,

@@ -72,6 +72,7 @@ void addAllRoutes(Router& router, ApiContext& ctx) {
   addCustomerRoutes(router, ctx);
   addAuditRoutes(router, ctx);
   addCallRoutes(router, ctx);
+  addCallbackRoutes(router, ctx);
   addIvrRoutes(router, ctx);
   addTelephonyRoutes(router, ctx);
   addAcdRoutes(router, ctx);

@@ -104,6 +104,47 @@ std::string queueSkillsJson(const std::vector<acd::SkillRequirement>& skills) {
   return boost::json::serialize(arr);
 }
 
+Result<std::vector<acd::SkillRequirement>> parseCallSkills(std::string_view text) {
+  std::vector<acd::SkillRequirement> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    int level = 1;
+    const auto colon = item.find(':');
+    std::string_view name = item.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      std::string_view digits = item.substr(colon + 1);
+      if (digits.size() != 1 || digits[0] < '1' || digits[0] > '0' + acd::kMaxSkillLevel) {
+        return invalidValue("skill " + std::string(name) + ": the level is 1-5", "skills");
+      }
+      level = digits[0] - '0';
+    }
+    if (!isAcdName(name)) {
+      return invalidValue("a skill name is 1-64 of A-Z a-z 0-9 _ -", "skills");
+    }
+    if (out.size() == 8) return invalidValue("at most 8 skills", "skills");
+    acd::SkillRequirement r;
+    r.skill = std::string(name);
+    r.steps = {{0, level}};
+    std::erase_if(out, [&](const auto& o) { return o.skill == r.skill; });
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<acd::SkillRequirement> withCallSkills(std::vector<acd::SkillRequirement> queue,
+                                                  const std::vector<acd::SkillRequirement>& call) {
+  for (const auto& c : call) {
+    std::erase_if(queue, [&](const auto& q) { return q.skill == c.skill; });
+    queue.push_back(c);
+  }
+  return queue;
+}
+
 QueueSetup queueFromRow(const store::Row& r) {
   QueueSetup q;
   q.id = r.integer(0);
@@ -123,6 +164,8 @@ QueueSetup queueFromRow(const store::Row& r) {
   q.abandon_return_s = static_cast<int>(r.integer(14));
   q.announce_staff_no = r.integer(15) != 0;
   q.survey = r.integer(16) != 0;
+  q.callback_attempts = static_cast<int>(r.integer(18));
+  q.callback_retry_s = static_cast<int>(r.integer(19));
   auto skills = parseQueueSkills(r.text(17));
   if (skills.isOk()) {
     q.skills = std::move(*skills);

@@ -39,6 +39,15 @@ bool isAcdName(std::string_view name);
 Result<std::vector<acd::SkillRequirement>> parseQueueSkills(std::string_view json);
 std::string queueSkillsJson(const std::vector<acd::SkillRequirement>& skills);
 
+// What one call needs on top of its queue's skills, as an IVR variable
+// `skills` holds it: "english:4,billing" (level 1-5, default 1), at most 8
+// skills. kInvalidValue naming the problem otherwise.
+Result<std::vector<acd::SkillRequirement>> parseCallSkills(std::string_view text);
+// The queue's requirements with the call's: a skill the call names replaces
+// the queue's requirement for it (a fixed minimum level), others are added.
+std::vector<acd::SkillRequirement> withCallSkills(std::vector<acd::SkillRequirement> queue,
+                                                  const std::vector<acd::SkillRequirement>& call);
+
 struct QueueSetup {
   std::int64_t id = 0;
   std::int64_t tenant_id = 0;
@@ -57,6 +66,10 @@ struct QueueSetup {
   int abandon_return_s = 300;    // a caller back within this keeps their old place
   bool announce_staff_no = false;  // 报工号: tell the caller the agent's staff number
   bool survey = false;             // satisfaction IVR after the agent hangs up
+  // Queued callbacks: how often Ting dials a customer who does not answer,
+  // and how long the callback waits (at its place) between tries.
+  int callback_attempts = 3;
+  int callback_retry_s = 120;
   // skills_based queues: what every call of the queue requires.
   std::vector<acd::SkillRequirement> skills;
   struct Member {
@@ -90,7 +103,8 @@ struct AcdSetup {
 inline constexpr const char* kQueueColumns =
     "id, tenant_id, name, display_name, strategy, offer_timeout_s, wrap_up_s, max_wait_s, "
     "overflow_action, overflow_queue, join_empty, leave_empty, announce_interval_s, "
-    "callback_key, abandon_return_s, announce_staff_no, survey, skills";
+    "callback_key, abandon_return_s, announce_staff_no, survey, skills, callback_attempts, "
+    "callback_retry_s";
 // A queue as stored (members not included). Unknown strategies or overflow
 // actions read as the defaults; unreadable skills as none, with a warning.
 QueueSetup queueFromRow(const store::Row& row);

@@ -52,5 +52,45 @@ TEST(Overflow, NamesRoundTrip) {
   EXPECT_FALSE(parseOverflow("voicemail").has_value());
 }
 
+TEST(CallSkills, ParsesNamesWithOptionalLevels) {
+  auto skills = parseCallSkills(" english:4, billing ,,vip:5");
+  ASSERT_TRUE(skills.isOk()) << skills.status().message();
+  ASSERT_EQ(skills->size(), 3u);
+  EXPECT_EQ((*skills)[0].skill, "english");
+  EXPECT_EQ((*skills)[0].steps.front().min_level, 4);
+  EXPECT_EQ((*skills)[1].skill, "billing");
+  EXPECT_EQ((*skills)[1].steps.front().min_level, 1);
+  EXPECT_EQ((*skills)[2].steps.front().after_seconds, 0);
+  // Named twice: the last wins.
+  auto twice = parseCallSkills("english:2,english:3");
+  ASSERT_TRUE(twice.isOk());
+  ASSERT_EQ(twice->size(), 1u);
+  EXPECT_EQ(twice->front().steps.front().min_level, 3);
+  EXPECT_TRUE(parseCallSkills("")->empty());
+}
+
+TEST(CallSkills, RejectsBadLevelsAndNames) {
+  for (const char* bad : {"english:0", "english:6", "english:", "english:44", "bad name",
+                          ":3", "a,b,c,d,e,f,g,h,i"}) {
+    auto r = parseCallSkills(bad);
+    EXPECT_FALSE(r.isOk()) << bad;
+    if (!r.isOk()) EXPECT_EQ(r.status().field(), "skills") << bad;
+  }
+}
+
+TEST(CallSkills, TheCallsRequirementReplacesTheQueuesForTheSameSkill) {
+  auto queue = parseQueueSkills(
+      R"([{"skill":"billing","steps":[{"after_seconds":0,"min_level":4},)"
+      R"({"after_seconds":30,"min_level":2}]},{"skill":"chinese","steps":[{"after_seconds":0,"min_level":3}]}])");
+  ASSERT_TRUE(queue.isOk()) << queue.status().message();
+  auto merged = withCallSkills(*queue, *parseCallSkills("billing:5,english:2"));
+  ASSERT_EQ(merged.size(), 3u);
+  EXPECT_EQ(merged[0].skill, "chinese");
+  EXPECT_EQ(merged[1].skill, "billing");
+  ASSERT_EQ(merged[1].steps.size(), 1u);
+  EXPECT_EQ(merged[1].steps.front().min_level, 5);
+  EXPECT_EQ(merged[2].skill, "english");
+}
+
 }  // namespace
 }  // namespace ting::calls

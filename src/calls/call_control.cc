@@ -30,6 +30,7 @@ media::ToneGenerator::Spec beep() {
   return s;
 }
 
+}  // namespace
 
 std::string datePath(UnixMillis at) {
   std::time_t t = at / 1000;
@@ -40,7 +41,6 @@ std::string datePath(UnixMillis at) {
   return buf;
 }
 
-// Ting's own call id: time-ordered and random, never taken from SIP.
 std::string newCallRef(UnixMillis now) {
   std::string token = randomToken(9);
   for (char& c : token) {
@@ -51,7 +51,24 @@ std::string newCallRef(UnixMillis now) {
   return std::string(buf) + token;
 }
 
-}  // namespace
+Result<TrunkDial> trunkDial(const sip::SipDirectory& directory, std::int64_t tenant_id,
+                            const std::string& trunk_name, const std::string& number,
+                            const std::string& shown) {
+  auto trunk = directory.outboundTrunk(tenant_id, trunk_name);
+  if (!trunk) {
+    return notFound(trunk_name.empty() ? "the tenant has no outbound trunk"
+                                       : "no outbound trunk '" + trunk_name + "'");
+  }
+  TrunkDial d;
+  d.uri = sip::dialUri(trunk->uri, number);
+  std::string caller = shown;
+  if (caller.empty()) caller = trunk->caller_id.empty() ? trunk->username : trunk->caller_id;
+  d.from = "<" + sip::dialUri(trunk->uri, caller.empty() ? "anonymous" : caller) + ">";
+  if (!trunk->username.empty()) {
+    d.credentials = sip::TrunkCredentials{trunk->username, trunk->password};
+  }
+  return d;
+}
 
 Result<media::RemoteMedia> remoteFrom(const sip::AudioAnswer& answer) {
   media::RemoteMedia r;
@@ -128,6 +145,14 @@ void CallControl::stop(std::chrono::seconds drain) {
     std::vector<Call*> all;
     for (auto& [ref, c] : calls_) all.push_back(c.get());
     for (Call* c : all) hangup(*c, "shutdown", "system");
+    // Agent states live in memory: close each one in the log, so reports do
+    // not count the time the server was down as logged in.
+    const UnixMillis now = clock_.nowMillis();
+    for (auto& [id, a] : agents_) {
+      if (a->machine->state() == acd::AgentState::kLoggedOut) continue;
+      auto t = a->machine->logout(now, "shutdown");
+      if (t.isOk()) agentChanged(*a, std::move(t));
+    }
     done.set_value();
   });
   done.get_future().wait();
@@ -230,7 +255,7 @@ void CallControl::incoming(sip::IncomingCall in) {
     if (calls_rejected_) calls_rejected_->inc();
     sip_->reject(in.leg, status, retry_after);
   };
-  if (static_cast<int>(calls_.size()) >= config_.max_calls) {
+  if (static_cast<int>(active_count_.load()) >= config_.max_calls) {
     return reject(503, 5);
   }
   auto tenant = directory_.tenantById(in.tenant_id);
@@ -285,8 +310,7 @@ void CallControl::incoming(sip::IncomingCall in) {
 
   by_leg_[c.leg] = c.ref;
   by_media_[c.media] = c.ref;
-  ++per_tenant_[c.tenant_id];
-  active_count_.store(calls_.size() + 1);
+  setLive(c, true);
   boost::json::object data{{"call_id", c.ref},     {"from", c.from_number},
                            {"to", c.to_number},    {"did", c.did},
                            {"flow_id", c.flow.flow_id}, {"flow_version", c.flow.version}};
@@ -313,6 +337,7 @@ void CallControl::answerCall(Call& c) {
   c.answered_at = now;
   c.state = "ivr";
   media_->startRecording(c.media, config_.data_dir / c.recording_path);
+  c.recording_started = true;
   records_.answered(c.tenant_id, c.ref, now);
   if (calls_started_) calls_started_->inc();
   c.ivr = std::make_unique<ivr::Session>(c.flow.flow, ivr::CallInfo{c.ref, c.from_number, c.did});
@@ -427,20 +452,14 @@ void CallControl::transfer(Call& call, const ivr::Transfer& t) {
   std::string target_uri, from, target_key = "extension", target = t.extension;
   std::optional<sip::TrunkCredentials> credentials;
   if (!t.number.empty()) {
-    auto trunk = directory_.outboundTrunk(call.tenant_id, t.trunk);
-    if (!trunk) {
-      return transferFailed(call, t.trunk.empty() ? "the tenant has no outbound trunk"
-                                                  : "no outbound trunk '" + t.trunk + "'");
-    }
+    auto dial = trunkDial(directory_, call.tenant_id, t.trunk, t.number,
+                          t.present_caller ? call.from_number : "");
+    if (!dial) return transferFailed(call, dial.status().message());
     target_key = "number";
     target = t.number;
-    target_uri = sip::dialUri(trunk->uri, t.number);
-    std::string shown = trunk->caller_id.empty() ? trunk->username : trunk->caller_id;
-    if (t.present_caller && !call.from_number.empty()) shown = call.from_number;
-    from = "<" + sip::dialUri(trunk->uri, shown.empty() ? "anonymous" : shown) + ">";
-    if (!trunk->username.empty()) {
-      credentials = sip::TrunkCredentials{trunk->username, trunk->password};
-    }
+    target_uri = std::move(dial->uri);
+    from = std::move(dial->from);
+    credentials = std::move(dial->credentials);
   } else {
     auto reg = sip_->findRegistration(call.tenant_id, t.extension);
     if (!reg) return transferFailed(call, "extension " + t.extension + " is not registered");
@@ -501,6 +520,7 @@ void CallControl::outgoingAnswer(sip::LegId leg, int status, const std::string& 
   // Every phone Ting calls answers with SDP: one reading serves them all.
   const auto remote = remoteFromSdp(sdp);
   if (leg == call->consult.leg && call->consult.leg != 0) return consultAnswered(*call, remote);
+  if (leg == call->leg && !call->callback_number.empty()) return callbackAnswered(*call, remote);
   if (leg == call->sup_leg && call->sup_leg != 0) {
     if (!remote) {
       stopMonitor(*call);
@@ -592,6 +612,11 @@ void CallControl::terminated(sip::LegId leg, bool by_remote, int status,
     return hangup(*call, "agent_hangup", "agent");
   }
   call->leg = 0;
+  if (!call->callback_number.empty() && !call->bridged) {
+    return callbackNotReached(*call,
+                              "the customer did not answer (SIP " + std::to_string(status) + ")",
+                              CallbackMiss::kNoAnswer);
+  }
   finish(*call, by_remote ? (cause == "cancel" ? "caller_cancel" : "caller_hangup") : cause,
          by_remote ? "caller" : "system");
 }
@@ -620,17 +645,42 @@ void CallControl::finish(Call& call, const std::string& cause, const std::string
   stopMonitor(call);
   endConsult(call, 0, true);
   // Media sessions stay mapped until their recordings report done.
+  if (call.retry_timer != 0) loop_.cancel(call.retry_timer);
+  call.retry_timer = 0;
   if (call.agent_media != 0) media_->release(call.agent_media);
-  media_->release(call.media);
+  if (call.media != 0) media_->release(call.media);
   records_.ended(call.tenant_id, call.ref, now, cause, by, call.ivr ? call.ivr->pathJson() : "[]",
                  call.transfer_target);
   boost::json::object data{{"call_id", call.ref}, {"cause", cause}, {"hangup_by", by},
                            {"duration_ms", now - call.arrived_at}};
   publish(call, "call.ended", boost::json::serialize(data));
   snapshot(call);
+  setLive(call, false);
+  // Keep the Call until the recording is closed (recordingDone erases it);
+  // one never recorded (cancelled while ringing, a callback never reached)
+  // goes once the code that ended it has returned.
+  if (!call.recording_started) {
+    loop_.post([this, ref = call.ref] {
+      auto it = calls_.find(ref);
+      if (it == calls_.end()) return;
+      for (auto session : {it->second->media, it->second->agent_media}) {
+        if (session != 0) by_media_.erase(session);
+      }
+      calls_.erase(it);
+    });
+  }
+}
+
+void CallControl::setLive(Call& call, bool live) {
+  if (call.live == live) return;
+  call.live = live;
+  if (live) {
+    ++per_tenant_[call.tenant_id];
+    active_count_.fetch_add(1);
+    return;
+  }
   if (--per_tenant_[call.tenant_id] <= 0) per_tenant_.erase(call.tenant_id);
-  // Keep the Call until the recording is closed (recordingDone erases it).
-  active_count_.store(active_count_.load() - 1);
+  active_count_.fetch_sub(1);
 }
 
 void CallControl::digit(media::SessionId session, char d) {

@@ -67,6 +67,19 @@ struct ActiveCall {
   std::string transfer_target;
 };
 
+// A queued callback to put back in its queue (after a restart).
+struct PendingCallback {
+  std::int64_t tenant_id = 0;
+  std::string origin_ref;  // the call the customer asked in
+  std::string number;
+  std::string queue;       // the queue's name
+  std::string did;
+  UnixMillis queued_at = 0;  // the customer's place
+  int priority = 0;
+  int attempts = 0;  // dialled already
+  std::vector<acd::SkillRequirement> skills;  // the call's own, beyond its queue's
+};
+
 class CallControl final : public sip::SipListener, public media::MediaListener {
  public:
   CallControl(CallControlConfig config, sip::SipDirectory& directory, FlowRegistry& flows,
@@ -96,17 +109,26 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   Result<AgentStateView> setAgentState(std::int64_t tenant_id, const std::string& staff_no,
                                        const std::string& state, const std::string& reason);
 
+  // Puts callbacks asked for before a restart back at their places.
+  void restoreCallbacks(std::vector<PendingCallback> callbacks);
+  // Takes the queued callback asked for in call `origin_ref` out of its
+  // queue. OK when none is waiting (already done or failed); kConflict while
+  // an agent is on it.
+  Status cancelCallback(std::int64_t tenant_id, const std::string& origin_ref);
+
   // Call control through the API, on a call an agent has answered. `agent`
   // set: only that agent's own call may be acted on (kPermissionDenied
   // otherwise); empty: any call of the tenant (leads, supervisors).
   struct CallCommand {
     std::string action;  // hold, resume, hangup, pause_recording, resume_recording, transfer,
-                         // monitor, stop_monitor, consult, consult_complete, consult_cancel
+                         // monitor, stop_monitor, consult, consult_complete, consult_cancel,
+                         // priority (a call waiting in a queue; any other needs an agent)
     std::string queue, staff_no, number;  // transfer: exactly one
     // monitor: listen (silent), whisper (only the agent hears the supervisor)
     // or barge (three-way); the supervisor's phone is rung first.
     std::string mode;
     std::string supervisor_staff_no, supervisor_extension;
+    int priority = 0;  // priority: the waiting call's new priority (-100..100)
   };
   Status command(std::int64_t tenant_id, const std::string& ref, const CallCommand& command,
                  const std::string& agent);
@@ -188,9 +210,26 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void queueFailed(Call& call, AcdQueue* queue, const std::string& why);
   void announce(const std::string& ref);
   void musicOnHold(Call& call);
+  // Queued callbacks (queued_callback.cc): the caller pressed the key.
   void queuedCallback(Call& call);
+  // A callback waits at the customer's place in the queue.
+  void queueCallback(const PendingCallback& pending);
+  // The agent took the callback: dial the customer.
+  void dialCallback(Call& call);
+  void callbackAnswered(Call& call, const Result<media::RemoteMedia>& remote);
+  enum class CallbackMiss {
+    kNoAnswer,   // counts as an attempt; retried later while attempts remain
+    kAgentLeft,  // the agent hung up first: back to its place at once
+    kGiveUp,     // no trunk or queue: left for someone to call back by hand
+  };
+  void callbackNotReached(Call& call, const std::string& why, CallbackMiss miss);
+  void requeueCallback(const std::string& ref);
+  // Counts a call as in progress or no longer.
+  void setLive(Call& call, bool live);
   void queueDigit(Call& call, char digit);
   Status blindTransfer(Call& call, const CallCommand& command);
+  // A waiting call's priority changes: it moves to its new place at once.
+  Status reprioritize(Call& call, int priority);
   void dropAgent(Call& call, const std::string& why);
   Status startMonitor(Call& call, const CallCommand& command);
   void applyMonitor(Call& call);

@@ -70,14 +70,6 @@ std::string spaced(const std::string& digits) {
 
 }  // namespace
 
-template <typename Fn>
-auto CallControl::onLoop(Fn fn) -> decltype(fn()) {
-  std::promise<decltype(fn())> done;
-  auto result = done.get_future();
-  loop_.post([&] { done.set_value(fn()); });
-  return result.get();
-}
-
 // --- lookups ---
 
 CallControl::AcdAgent* CallControl::agentByStaff(std::int64_t tenant_id,
@@ -379,7 +371,8 @@ void CallControl::leaveEmptyQueues(AcdAgent& a) {
     if (membersIn(q, /*staffed_only=*/false) > 0) continue;
     for (const auto& ref : std::vector<std::string>(q.waiting.begin(), q.waiting.end())) {
       auto c = calls_.find(ref);
-      if (c == calls_.end() || c->second->ended) continue;
+      // A queued callback waits for the next agent to log in.
+      if (c == calls_.end() || c->second->ended || !c->second->callback_number.empty()) continue;
       queueFailed(*c->second, &q, "no agent of queue " + q.setup.name + " is logged in");
     }
   }
@@ -445,7 +438,20 @@ void CallControl::enterQueue(Call& call, const std::string& name) {
       }
     }
   }
-  Status s = router_.enqueue(q->key, {call.acd_id, call.priority, call.queued_at, q->setup.skills});
+  call.skills = q->setup.skills;
+  if (call.ivr) {
+    const auto& vars = call.ivr->variables();
+    if (auto v = vars.find("skills"); v != vars.end()) {
+      auto wanted = parseCallSkills(v->second);
+      if (wanted.isOk()) {
+        call.skills = withCallSkills(std::move(call.skills), *wanted);
+      } else {
+        spdlog::info("call {}: skills '{}' ignored: {}", call.ref, v->second,
+                     wanted.status().message());
+      }
+    }
+  }
+  Status s = router_.enqueue(q->key, {call.acd_id, call.priority, call.queued_at, call.skills});
   if (!s.isOk()) {
     call.queue.clear();
     call.acd_id = 0;
@@ -511,7 +517,10 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
   }
   q.waiting.erase(call->ref);
   const UnixMillis now = clock_.nowMillis();
-  const std::string caller = call->from_number.empty() ? "anonymous" : call->from_number;
+  // A queued callback shows the customer it will call.
+  const bool callback = !call->callback_number.empty();
+  const std::string& customer = callback ? call->callback_number : call->from_number;
+  const std::string caller = customer.empty() ? "anonymous" : customer;
   // The screen pop: everything the agent's console shows while it rings;
   // the same for every agent of a ring group but the staff number.
   boost::json::object vars;
@@ -524,7 +533,7 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
   }
   boost::json::object pop{{"call_id", call->ref},
                           {"staff_no", ""},
-                          {"caller", call->from_number},
+                          {"caller", customer},
                           {"did", call->did},
                           {"queue", q.setup.name},
                           {"wait_ms", waitedMs(*call)},
@@ -532,7 +541,12 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
                           {"ivr_path", std::move(path)},
                           {"variables", std::move(vars)},
                           {"customer_ids", boost::json::array()},
-                          {"customer_lookup", call->from_number}};
+                          {"customer_lookup", customer}};
+  if (callback) {
+    pop["callback"] = true;
+    pop["callback_for"] = call->parent_ref;
+    pop["callback_attempt"] = call->callback_attempts + 1;
+  }
   for (acd::AgentId id : o.agents) {
     auto ai = agents_.find(static_cast<std::int64_t>(id));
     if (ai == agents_.end()) continue;
@@ -542,7 +556,7 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
                    : sip_->findRegistration(call->tenant_id, a.setup.sip_extension);
     std::optional<OfferLeg> leg;
     if (reg) {
-      auto rung = ringPhone(*call, reg->contact, caller, caller,
+      auto rung = ringPhone(*call, reg->contact, callback ? "回呼 " + caller : caller, caller,
                             call->sdp_session + 2 + call->offers.size());
       if (!rung) {
         giveBack(id);
@@ -639,7 +653,7 @@ void CallControl::requeue(Call& call, bool dispatch_now) {
     return queueFailed(call, nullptr, "the queue was removed");
   }
   AcdQueue& q = *qi->second;
-  Status s = router_.enqueue(q.key, {call.acd_id, call.priority, call.queued_at, q.setup.skills});
+  Status s = router_.enqueue(q.key, {call.acd_id, call.priority, call.queued_at, call.skills});
   if (!s.isOk()) return queueFailed(call, &q, s.message());
   q.waiting.insert(call.ref);
   call.state = "queued";
@@ -682,6 +696,7 @@ void CallControl::offerAnswered(Call& call, sip::LegId leg,
   records_.agentConnected(call.tenant_id, call.ref, call.agent_staff_no, now);
   if (q != nullptr) queueEvent(call, *q, "answered", call.agent_staff_no);
   media_->setRemote(call.agent_media, *remote);
+  if (!call.callback_number.empty()) return dialCallback(call);
   if (q != nullptr && q->setup.announce_staff_no) {
     // 报工号: the caller hears the agent's number, then they are joined.
     call.phase = "announcing";
@@ -749,6 +764,9 @@ void CallControl::withdrawOffers(Call& call) {
 }
 void CallControl::agentLegEnded(Call& call) {
   // The agent hung up: after-call work starts; the caller may answer the survey.
+  if (!call.callback_number.empty() && !call.bridged) {
+    return callbackNotReached(call, "the agent hung up", CallbackMiss::kAgentLeft);
+  }
   auto qi = queues_.find(call.queue);
   AcdQueue* q = qi == queues_.end() ? nullptr : qi->second.get();
   stopMonitor(call);
@@ -802,6 +820,7 @@ void CallControl::leaveQueue(Call& call) {
   AcdQueue* q = qi == queues_.end() ? nullptr : qi->second.get();
   const bool offered = !call.offers.empty();
   withdrawOffers(call);
+  if (!call.callback_number.empty()) dequeue(call);  // a callback: the request stays
   if (call.acd_id != 0) {
     const int position = static_cast<int>(router_.position(call.acd_id).value_or(0));
     dequeue(call);
@@ -856,28 +875,13 @@ void CallControl::overflow(Call& call, AcdQueue& q) {
 }
 
 void CallControl::queueFailed(Call& call, AcdQueue* q, const std::string& why) {
+  if (!call.callback_number.empty()) return callbackNotReached(call, why, CallbackMiss::kGiveUp);
   if (q != nullptr && call.acd_id != 0) queueEvent(call, *q, "left", "", 0, why);
   dequeue(call);
   withdrawOffers(call);
   stopWaitTimers(call);
   call.queue.clear();
   transferFailed(call, why);
-}
-
-void CallControl::queuedCallback(Call& call) {
-  // The caller leaves a number to be called back on and hangs up.
-  withdrawOffers(call);
-  dequeue(call);
-  stopWaitTimers(call);
-  if (auto qi = queues_.find(call.queue); qi != queues_.end()) {
-    queueEvent(call, *qi->second, "callback_requested");
-    records_.queueCallbackRequested(call.tenant_id, call.ref, call.from_number,
-                                    qi->second->setup.name);
-  }
-  call.phase = "goodbye";
-  call.state = "callback";
-  snapshot(call);
-  playText(call, kGoodbyePlayId, "好的，我们会尽快给您回电。再见。");
 }
 
 // --- sounds and keys ---
@@ -927,7 +931,7 @@ void CallControl::announce(const std::string& ref) {
   Call& call = *it->second;
   call.announce_timer = 0;
   auto qi = queues_.find(call.queue);
-  if (call.acd_id == 0 || qi == queues_.end()) return;
+  if (call.acd_id == 0 || qi == queues_.end() || call.media == 0) return;
   AcdQueue& q = *qi->second;
   if (q.setup.announce_interval_s > 0) {
     call.announce_timer = loop_.addTimerAfter(std::chrono::seconds(q.setup.announce_interval_s),
@@ -1005,6 +1009,7 @@ Status CallControl::command(std::int64_t tenant_id, const std::string& ref,
     if (!agent.empty() && call.agent_staff_no != agent) {
       return Status(StatusCode::kPermissionDenied, "agents control only their own calls");
     }
+    if (cmd.action == "priority") return reprioritize(call, cmd.priority);
     if (call.agent_user == 0 || call.agent_leg == 0 || !call.phase.empty()) {
       return conflict("the call is not with an agent", "call").withReason("not_connected");
     }
@@ -1053,6 +1058,29 @@ Status CallControl::command(std::int64_t tenant_id, const std::string& ref,
     snapshot(call);
     return Status::ok();
   });
+}
+
+Status CallControl::reprioritize(Call& call, int priority) {
+  if (call.acd_id == 0 && call.retry_timer == 0) {
+    return conflict("the call is not waiting in a queue", "call").withReason("not_queued");
+  }
+  const int was = call.priority;
+  if (was == priority) return Status::ok();
+  call.priority = priority;
+  auto qi = queues_.find(call.queue);
+  if (qi == queues_.end()) return Status::ok();
+  AcdQueue& q = *qi->second;
+  // Waiting (not ringing a phone): take its new place now. A call ringing a
+  // phone, or a callback between tries, keeps the priority for its next turn.
+  if (call.acd_id != 0 && router_.position(call.acd_id)) {
+    TING_RETURN_IF_ERROR(router_.changePriority(call.acd_id, priority));
+  }
+  queueEvent(call, q, "reprioritized", "",
+             static_cast<int>(router_.position(call.acd_id).value_or(0)),
+             std::to_string(was) + " -> " + std::to_string(priority));
+  snapshot(call);
+  dispatch(q.key);
+  return Status::ok();
 }
 
 Status CallControl::startMonitor(Call& call, const CallCommand& cmd) {

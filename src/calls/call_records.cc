@@ -25,12 +25,13 @@ void CallRecords::created(CallRecord r) {
   write(tenant, [r = std::move(r)](store::Tx& tx) -> Status {
     return tx.session().exec(
             "INSERT INTO calls (tenant_id, call_ref, sip_call_id, direction, from_number, "
-            "to_number, did, trunk_id, flow_id, flow_version, state, arrived_at, recording_path) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ringing', ?, ?)",
+            "to_number, did, trunk_id, flow_id, flow_version, state, arrived_at, recording_path, "
+            "parent_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ringing', ?, ?, ?)",
             {r.tenant_id, r.ref, r.sip_call_id, r.direction, r.from_number, r.to_number, r.did,
              r.trunk_id != 0 ? store::Value(r.trunk_id) : store::Value(),
              r.flow_id != 0 ? store::Value(r.flow_id) : store::Value(),
-             std::int64_t{r.flow_version}, r.arrived_at, store::textOrNull(r.recording_path)});
+             std::int64_t{r.flow_version}, r.arrived_at, store::textOrNull(r.recording_path),
+             store::textOrNull(r.parent_ref)});
   });
 }
 
@@ -130,12 +131,25 @@ void CallRecords::agentStateChanged(AgentStateChange c) {
 }
 
 void CallRecords::queueCallbackRequested(std::int64_t tenant_id, std::string ref,
-                                         std::string number, std::string queue) {
+                                         std::string number, std::string queue,
+                                         std::string status) {
   write(tenant_id, [=](store::Tx& tx) -> Status {
     return tx.session().exec(
         "INSERT INTO callback_requests (tenant_id, call_ref, number, recording_path, source, "
-        "status, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, 'queued', ?, ?)",
-        {tenant_id, ref, number, "queue:" + queue, tx.now(), tx.now()});
+        "status, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?, ?, ?)",
+        {tenant_id, ref, number, "queue:" + queue, status, tx.now(), tx.now()});
+  });
+}
+
+void CallRecords::callbackProgress(std::int64_t tenant_id, std::string origin_ref,
+                                   std::string callback_ref, std::string status, int attempts,
+                                   std::string detail) {
+  write(tenant_id, [=](store::Tx& tx) -> Status {
+    return tx.session().exec(
+        "UPDATE callback_requests SET status = ?, attempts = ?, callback_ref = ?, detail = ?, "
+        "updated_at = ? WHERE tenant_id = ? AND call_ref = ? AND source LIKE 'queue:%'",
+        {status, std::int64_t{attempts}, callback_ref, store::textOrNull(detail), tx.now(),
+         tenant_id, origin_ref});
   });
 }
 

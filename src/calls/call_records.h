@@ -25,6 +25,7 @@ struct CallRecord {
   int flow_version = 0;
   UnixMillis arrived_at = 0;
   std::string recording_path;  // relative to the data directory
+  std::string parent_ref;      // the call this one was placed for (a queued callback's origin)
 };
 
 // One line of the queue event log (docs/acd.md lists the events).
@@ -74,9 +75,15 @@ class CallRecords {
   void satisfaction(std::int64_t tenant_id, std::string ref, int score);
   void queueEvent(QueueEvent event);
   void agentStateChanged(AgentStateChange change);
-  // A caller who asked to be called back from a queue (source 'queue').
+  // A caller who asked to be called back from a queue (source 'queue:<name>'):
+  // status 'queued' when Ting keeps their place and dials them itself, 'open'
+  // when someone must call them back (no outbound trunk).
   void queueCallbackRequested(std::int64_t tenant_id, std::string ref, std::string number,
-                              std::string queue);
+                              std::string queue, std::string status);
+  // A queued callback moved on: status 'dialing', 'retrying', 'completed' or
+  // 'failed'; `callback_ref` the call placing it; `attempts` dialled so far.
+  void callbackProgress(std::int64_t tenant_id, std::string origin_ref, std::string callback_ref,
+                        std::string status, int attempts, std::string detail);
 
   // Recording retention: for each tenant with a retention period
   // (tenants.recording_retention_days > 0), deletes the recordings and left

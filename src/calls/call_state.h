@@ -5,6 +5,8 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <future>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,6 +40,21 @@ inline media::ToneGenerator::Spec ringback() {
   s.off_ms = 4000;
   return s;
 }
+
+// Recordings and messages are stored under the day the call began (UTC).
+std::string datePath(UnixMillis at);
+// Ting's own call id: time-ordered and random, never taken from SIP.
+std::string newCallRef(UnixMillis now);
+
+// How to place a call to `number` through the tenant's outbound trunk
+// `trunk` ("" the first), showing `shown` (empty: the trunk's caller ID).
+struct TrunkDial {
+  std::string uri, from;
+  std::optional<sip::TrunkCredentials> credentials;
+};
+Result<TrunkDial> trunkDial(const sip::SipDirectory& directory, std::int64_t tenant_id,
+                            const std::string& trunk, const std::string& number,
+                            const std::string& shown);
 
 // The media a peer's SDP answer or offer asks for; kInvalidValue when unusable.
 Result<media::RemoteMedia> remoteFrom(const sip::AudioAnswer& answer);
@@ -87,6 +104,9 @@ struct CallControl::Call {
   UnixMillis queued_at = 0;     // when it entered the queue (kept on requeue)
   std::chrono::steady_clock::time_point joined;  // this time, for the offer latency
   int priority = 0;
+  // What an agent must have (skills_based queues): the queue's requirements
+  // with the IVR variable `skills` (docs/acd.md).
+  std::vector<acd::SkillRequirement> skills;
   std::vector<OfferLeg> offers;  // phones ringing with this call
   EventLoop::TimerId offer_timer = 0;
   EventLoop::TimerId max_wait_timer = 0;
@@ -108,6 +128,16 @@ struct CallControl::Call {
   bool consult_connected = false;
   EventLoop::TimerId consult_timer = 0;
   EventLoop::TimerId survey_timer = 0;
+  // Counted as a call in progress (per tenant and server): it has, or had, a
+  // SIP leg. A queued callback waiting for its turn is not.
+  bool live = false;
+  bool recording_started = false;
+  // A queued callback (queued_callback.cc): Ting dials `callback_number` for
+  // the agent who takes it; `parent_ref` is the call the customer asked in.
+  std::string callback_number;
+  std::string parent_ref;
+  int callback_attempts = 0;  // dialled so far
+  EventLoop::TimerId retry_timer = 0;
 };
 
 struct CallControl::AcdAgent {
@@ -129,5 +159,14 @@ struct CallControl::AcdQueue {
   double avg_handle_ms = 180'000;  // talk and wrap-up, smoothed; for wait estimates
   EventLoop::TimerId widen_timer = 0;
 };
+
+// Runs `fn` on the call-control thread and returns its result (API calls).
+template <typename Fn>
+auto CallControl::onLoop(Fn fn) -> decltype(fn()) {
+  std::promise<decltype(fn())> done;
+  auto result = done.get_future();
+  loop_.post([&] { done.set_value(fn()); });
+  return result.get();
+}
 
 }  // namespace ting::calls

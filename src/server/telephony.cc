@@ -298,6 +298,34 @@ Status Telephony::reloadAcd() {
   return Status::ok();
 }
 
+Status Telephony::restoreCallbacks() {
+  std::vector<calls::PendingCallback> pending;
+  TING_RETURN_IF_ERROR(store_.read([&](store::Session& s) -> Status {
+    TING_ASSIGN_OR_RETURN(
+        auto rows,
+        s.query("SELECT r.tenant_id, r.call_ref, r.number, r.source, r.attempts, r.created_at, "
+                "c.did, c.queued_at FROM callback_requests r LEFT JOIN calls c ON c.tenant_id = "
+                "r.tenant_id AND c.call_ref = r.call_ref WHERE r.status IN ('queued', "
+                "'retrying', 'dialing') AND r.source LIKE 'queue:%' ORDER BY r.id",
+                {}));
+    for (const auto& r : rows) {
+      calls::PendingCallback p;
+      p.tenant_id = r.integer(0);
+      p.origin_ref = r.isNull(1) ? "" : r.text(1);
+      p.number = r.text(2);
+      p.queue = r.text(3).substr(6);  // after "queue:"
+      p.attempts = static_cast<int>(r.integer(4));
+      p.did = r.isNull(6) ? "" : r.text(6);
+      p.queued_at = r.isNull(7) ? r.integer(5) : r.integer(7);
+      pending.push_back(std::move(p));
+    }
+    return Status::ok();
+  }));
+  if (!pending.empty()) spdlog::info("{} queued callbacks back in their queues", pending.size());
+  calls_->restoreCallbacks(std::move(pending));
+  return Status::ok();
+}
+
 Status Telephony::start() {
   const std::filesystem::path data = config_.data_dir;
   std::string host;
@@ -346,6 +374,7 @@ Status Telephony::start() {
   TING_RETURN_IF_ERROR(media_->start());
   calls_->start();
   TING_RETURN_IF_ERROR(reloadAcd());
+  TING_RETURN_IF_ERROR(restoreCallbacks());
   TING_RETURN_IF_ERROR(sip_->start());
   started_ = true;
   return Status::ok();

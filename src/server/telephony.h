@@ -46,6 +46,8 @@ class Telephony {
   Status reloadFlows();
   // Re-reads queues, members, agents' skills and tenants' agent policies.
   Status reloadAcd();
+  // Queued callbacks still waiting when Ting last stopped go back to their places.
+  Status restoreCallbacks();
 
   calls::CallControl& calls() { return *calls_; }
   sip::SipStack& sip() { return *sip_; }

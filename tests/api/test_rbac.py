@@ -123,6 +123,8 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
         return method, "/api/v1/calls/no-such-call/monitor", {"mode": "listen"}, 404, None
     if (method, path) == ("DELETE", "/api/v1/calls/{id}/monitor"):
         return method, "/api/v1/calls/no-such-call/monitor", None, 404, None
+    if (method, path) == ("PUT", "/api/v1/calls/{id}/priority"):
+        return method, "/api/v1/calls/no-such-call/priority", {"priority": 5}, 404, None
     if (method, path) == ("POST", "/api/v1/calls/{id}/transfer"):
         return method, "/api/v1/calls/no-such-call/transfer", {"queue": "support"}, 404, None
     tid, flow, prompt = ctx["tenant_id"], ctx["flow"], ctx["prompt"]
@@ -205,7 +207,8 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("PUT", "/api/v1/agents/{staff_no}/state"):
         return method, f"/api/v1/agents/{staff_no}/state", {"state": "logged_out"}, 200, None
     if (method, path) in (("GET", "/api/v1/agents"), ("GET", "/api/v1/queues"),
-                          ("GET", "/api/v1/queue-events"), ("GET", "/api/v1/agent-state-log")):
+                          ("GET", "/api/v1/queue-events"), ("GET", "/api/v1/agent-state-log"),
+                          ("GET", "/api/v1/callbacks")):
         return method, path, None, 200, None
     if (method, path) == ("PUT", "/api/v1/agents/{staff_no}/skills"):
         return method, "/api/v1/agents/1005/skills", {"skills": {"billing": 3}}, 200, None
@@ -218,6 +221,9 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("PUT", "/api/v1/queues/{name}/members"):
         members = [{"staff_no": n} for n in ("1001", "1002", "1003", "1004", "1005")]
         return method, "/api/v1/queues/support/members", {"members": members}, 200, None
+    if (method, path) == ("PATCH", "/api/v1/callbacks/{id}"):
+        # No request to close here (calls make them): allowed roles reach the lookup.
+        return method, "/api/v1/callbacks/999999999", {"status": "completed"}, 404, None
     raise KeyError(f"no RBAC request for {method} {path}: add one to test_rbac.py")
 
 

@@ -160,11 +160,12 @@ def cancelled_call(number):
         '</scenario>'])
 
 
-def provider(username, password, realm="provider.test", from_regexp=None):
+def provider(username, password, realm="provider.test", from_regexp=None, refuse=None):
     """A provider's SIP trunk (SIPp as UAS): challenges the INVITE with 401
     (SIPp's verifyauth reads only the Authorization header),
     fails (403) unless the retry proves `username`/`password`, answers, and
-    waits for Ting's BYE. `from_regexp` must match the authenticated INVITE."""
+    waits for Ting's BYE. `from_regexp` must match the authenticated INVITE.
+    `refuse`, e.g. (486, "Busy Here"): the called party refuses instead."""
     check = ""
     if from_regexp:
         check = (f'<ereg regexp="{from_regexp}" search_in="hdr" header="From:" check_it="true" '
@@ -202,13 +203,15 @@ def provider(username, password, realm="provider.test", from_regexp=None):
         '  <recv request="ACK"/>',
         '  <recv request="NEVER" timeout="1000"/>',  # the call fails here
         '  <label id="authorized"/>',
+        *([response(refuse[0], refuse[1]), '  <recv request="ACK"/>', '</scenario>']
+          if refuse else []),
         response(180, "Ringing"),
         response(200, "OK", body=sdp("8 101", "a=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\n")),
         '  <recv request="ACK"/>',
         '  <nop><action><exec play_pcap_audio="' + str(PCAPS / "g711a.pcap") + '"/></action></nop>',
         '  <recv request="BYE"/>',
         response(200, "OK", to_tag=False),
-        '</scenario>'])
+        '</scenario>']).split("</scenario>")[0] + "</scenario>"
 
 
 def free_port(kind="udp", even=False):

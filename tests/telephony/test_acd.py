@@ -17,6 +17,7 @@ import pytest
 import audio_check
 import baresip
 import sipp
+import test_trunks as trunks
 import tingtest as T
 from test_baresip import (BLOCK, CALLER_NUMBER, Events, binding_of, offset_s, read_growing_wav,
                           tone_blocks)
@@ -239,6 +240,168 @@ def test_callback_key_leaves_a_callback_request(acd):
     finally:
         events.ws.close()
     assert queue_events(acd, call_id) == [("entered", None), ("callback_requested", None)]
+    # No outbound trunk: Ting cannot dial, so the request is left open for a person.
+    req = T.expect(acd.api("GET", f"/api/v1/callbacks?call_id={call_id}", token=lead(acd)),
+                   200)["items"]
+    assert [(r["status"], r["source"], r["number"]) for r in req] == [
+        ("open", "queue:support", CALLER_NUMBER)], req
+    agent = acd.token("demo", "1003")
+    done = T.expect(acd.api("PATCH", f"/api/v1/callbacks/{req[0]['id']}", token=agent,
+                            json={"status": "completed", "detail": "called back by hand"}), 200)
+    assert done["status"] == "completed" and done["detail"] == "called back by hand", done
+    T.assert_error(acd.api("PATCH", f"/api/v1/callbacks/{req[0]['id']}", token=agent,
+                           json={"status": "cancelled"}), 409)
+    T.assert_error(acd.api("PATCH", f"/api/v1/callbacks/{req[0]['id']}", token=agent,
+                           json={"status": "done"}), 422, field="status")
+
+
+def add_provider_trunk(srv, port):
+    T.expect(srv.api("POST", "/api/v1/trunks", token=admin(srv), json={
+        "name": "provider", "outbound_uri": f"sip:127.0.0.1:{port}",
+        "username": trunks.USERNAME, "secret": trunks.SECRET, "caller_id": trunks.CALLER_ID}),
+        201)
+
+
+def start_provider(srv, port, xml, calls=1):
+    """SIPp as the customer's network behind the tenant's trunk."""
+    thread, result = T.run_in_thread(lambda: sipp.run(
+        xml, srv.sip_port, service="95588", local_port=port, calls=calls, timeout_s=90,
+        extra=("-trace_msg",)))
+    T.poll(lambda: trunks.port_taken(port), 10, interval=0.1, what="the provider listening")
+    return thread, result
+
+
+def request_callback(srv, events):
+    """A caller chooses support, presses 9 and is sent away; returns the
+    original call's id and the queued callback's."""
+    steps = [sipp.pause(7000), sipp.digit("1"), sipp.pause(1500), sipp.digit("9", wait=False),
+             sipp.recv_bye()]
+    caller, result = T.run_in_thread(
+        lambda: sipp.run(sipp.answered_call("4000", steps), srv.sip_port))
+    started = events.next("call.started", timeout=15)
+    call_id = started["data"]["call_id"]
+    events.next("queue.entered", call_id, timeout=15)
+    events.next("queue.callback_requested", call_id, timeout=15)
+    queued = events.next("queue.callback_queued", timeout=10)
+    assert queued["data"]["detail"] == f"for {call_id}", queued
+    ended = events.next("call.ended", call_id, timeout=20)
+    assert ended["data"]["cause"] == "queued_callback", ended
+    caller.join(30)
+    assert "error" not in result and result["value"].code == 0, result
+    return call_id, queued["data"]["call_id"], queued
+
+
+def test_queued_callback_keeps_the_place_then_an_agent_calls_the_customer(acd, phones, workroot):
+    media = Path(tempfile.mkdtemp(prefix="media-", dir=workroot))
+    tone = baresip.tone_wav(media / f"agent-{AGENT_HZ}.wav", AGENT_HZ, seconds=60, pad_seconds=20)
+    port = sipp.free_port()
+    add_provider_trunk(acd, port)
+    configure(acd, ["1003"], callback_key="9", announce_interval_s=0, wrap_up_s=5)
+    register(acd, phones, "1003", answermode="auto", audio_source=tone)
+    set_state(acd, lead(acd), "1003", "available")
+    set_state(acd, lead(acd), "1003", "not_ready", "meeting")
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues"]))
+    try:
+        call_id, cb_id, queued = request_callback(acd, events)
+        assert queued["data"]["position"] == 1, queued
+        # The callback keeps the place: the next caller is second.
+        caller, result = T.run_in_thread(lambda: sipp.run(sipp.answered_call(
+            "4000", caller_steps(2000)), acd.sip_port))
+        second = events.next("call.started", timeout=15)["data"]["call_id"]
+        entered = events.next("queue.entered", second, timeout=15)
+        assert entered["data"]["position"] == 2, entered
+        events.next("call.ended", second, timeout=20)
+        caller.join(30)
+        assert "error" not in result and result["value"].code == 0, result
+        # The callback is waiting, listed with the calls in progress.
+        active = T.expect(acd.api("GET", "/api/v1/calls/active", token=lead(acd)), 200)["items"]
+        assert [(c["id"], c["state"], c["to"]) for c in active] == [
+            (cb_id, "callback_queued", CALLER_NUMBER)], active
+
+        # The agent comes back: offered the callback, answers, Ting dials the
+        # customer through the trunk (with the trunk's caller ID) and bridges.
+        provider, presult = start_provider(acd, port, sipp.provider(
+            trunks.USERNAME, trunks.SECRET, from_regexp=f"sip:{trunks.CALLER_ID}@"))
+        set_state(acd, lead(acd), "1003", "available")
+        pop = events.next("call.offered", cb_id, timeout=15)["data"]
+        assert pop["callback"] is True and pop["callback_for"] == call_id, pop
+        assert pop["caller"] == CALLER_NUMBER and pop["staff_no"] == "1003", pop
+        dialing = events.next("call.callback_dialing", cb_id, timeout=15)
+        assert dialing["data"]["number"] == CALLER_NUMBER and dialing["data"]["attempt"] == 1
+        bridged = events.next("call.bridged", cb_id, timeout=20)
+        assert bridged["data"]["agent"] == "1003", bridged
+        detail = T.expect(acd.api("GET", f"/api/v1/calls/{cb_id}", token=lead(acd)), 200)
+        recorded_past(acd, cb_id, 3.0)
+        T.expect(acd.api("POST", f"/api/v1/calls/{cb_id}/hangup", token=lead(acd)), 204)
+        ended = events.next("call.ended", cb_id, timeout=10)
+        assert ended["data"]["cause"] == "api_hangup", ended
+        provider.join(60)
+        assert "error" not in presult and presult["value"].code == 0, presult
+        assert "from matched" in presult["value"].log
+    finally:
+        events.ws.close()
+
+    # The records: an outbound call placed for the original, both linked.
+    call = T.expect(acd.api("GET", f"/api/v1/calls/{cb_id}", token=admin(acd)), 200)
+    assert call["direction"] == "outbound" and call["parent_id"] == call_id, call
+    assert call["to"] == CALLER_NUMBER and call["from"] == trunks.CALLER_ID, call
+    assert call["agent"] == "1003" and call["queue"] == "support", call
+    assert call["answered_at"] is not None, call
+    origin = T.expect(acd.api("GET", f"/api/v1/calls/{call_id}", token=admin(acd)), 200)
+    assert origin["child_ids"] == [cb_id], origin
+    req = T.poll(lambda: (lambda items: items if items and items[0]["status"] == "completed"
+                          else None)(T.expect(acd.api(
+                              "GET", f"/api/v1/callbacks?call_id={call_id}", token=lead(acd)),
+                              200)["items"]), 10, what="the request completed")
+    assert req[0]["attempts"] == 1 and req[0]["callback_call_id"] == cb_id, req
+    log = T.poll(lambda: (lambda l: l if ("completed", "1003") in l else None)(
+        queue_events(acd, cb_id)), 10, what="the completed event")
+    assert log == [("callback_queued", None), ("offered", "1003"), ("answered", "1003"),
+                   ("callback_dialing", "1003"), ("callback_completed", "1003"),
+                   ("completed", "1003")], log
+    # The recording starts when the customer answers: agent's tone on the right.
+    _left, right = recording_of(acd, cb_id)
+    assert share_of_tone(right, 0.5, 3.0, AGENT_HZ) >= 0.8
+
+
+def test_queued_callback_tries_again_then_gives_up(acd, phones):
+    port = sipp.free_port()
+    add_provider_trunk(acd, port)
+    configure(acd, ["1003"], callback_key="9", announce_interval_s=0, callback_attempts=2,
+              callback_retry_s=10, wrap_up_s=30)
+    register(acd, phones, "1003", answermode="auto")
+    set_state(acd, lead(acd), "1003", "available")
+    set_state(acd, lead(acd), "1003", "not_ready", "meeting")
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues"]))
+    try:
+        call_id, cb_id, _queued = request_callback(acd, events)
+        # The customer's line is busy, twice.
+        provider, presult = start_provider(acd, port, sipp.provider(
+            trunks.USERNAME, trunks.SECRET, refuse=(486, "Busy Here")), calls=2)
+        set_state(acd, lead(acd), "1003", "available")
+        first = events.next("call.callback_not_reached", cb_id, timeout=20)
+        assert first["data"]["attempt"] == 1 and "486" in first["data"]["reason"], first
+        # No wrap-up for a customer not reached.
+        assert state_of(acd, "1003")["state"] == "available"
+        second = events.next("call.callback_not_reached", cb_id, timeout=25)
+        assert second["data"]["attempt"] == 2, second
+        assert offset_s(second, first) >= 10, (first, second)
+        ended = events.next("call.ended", cb_id, timeout=10)
+        assert ended["data"]["cause"] == "callback_failed", ended
+        provider.join(60)
+        assert "error" not in presult and presult["value"].code == 0, presult
+    finally:
+        events.ws.close()
+    req = T.poll(lambda: (lambda items: items if items and items[0]["status"] == "failed"
+                          else None)(T.expect(acd.api(
+                              "GET", f"/api/v1/callbacks?call_id={call_id}", token=lead(acd)),
+                              200)["items"]), 10, what="the request failed")
+    assert req[0]["attempts"] == 2 and "486" in req[0]["detail"], req
+    log = T.poll(lambda: (lambda l: l if ("callback_failed", None) in l else None)(
+        queue_events(acd, cb_id)), 10, what="the callback_failed event")
+    assert [e for e, _ in log].count("callback_not_reached") == 2, log
+    call = T.expect(acd.api("GET", f"/api/v1/calls/{cb_id}", token=admin(acd)), 200)
+    assert call["answered_at"] is None and call["end_cause"] == "callback_failed", call
 
 
 def recording_of(srv, call_id):
@@ -520,3 +683,143 @@ def test_attended_transfer_consult_cancel_then_complete(acd, phones, workroot):
     assert new >= 0.8 * n, f"1003 after the transfer in {new}/{n} blocks"
     log = queue_events(acd, call_id)
     assert ("transferred", "1002") in log and ("answered", "1003") in log, log
+
+
+def test_queued_callbacks_wait_through_a_restart(acd):
+    add_provider_trunk(acd, sipp.free_port())
+    configure(acd, ["1003"], callback_key="9", announce_interval_s=0)
+    set_state(acd, lead(acd), "1003", "available")
+    set_state(acd, lead(acd), "1003", "not_ready", "meeting")
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues"]))
+    try:
+        call_id, cb_id, _queued = request_callback(acd, events)
+    finally:
+        events.ws.close()
+    T.poll(lambda: T.expect(acd.api("GET", f"/api/v1/callbacks?call_id={call_id}",
+                                    token=lead(acd)), 200)["items"][0]["callback_call_id"]
+           == cb_id, 10, what="the callback recorded")
+    acd.stop()
+    acd.start()
+    # Back in the queue under a new call, still for the same customer and call.
+    active = T.expect(acd.api("GET", "/api/v1/calls/active", token=lead(acd)), 200)["items"]
+    assert [(c["state"], c["to"]) for c in active] == [("callback_queued", CALLER_NUMBER)], active
+    req = T.poll(lambda: (lambda r: r if r["callback_call_id"] == active[0]["id"] else None)(
+        T.expect(acd.api("GET", f"/api/v1/callbacks?call_id={call_id}", token=lead(acd)),
+                 200)["items"][0]), 10, what="the request pointing at the new callback")
+    assert req["status"] == "queued" and active[0]["id"] != cb_id, req
+    # Cancelled: it leaves the queue.
+    T.expect(acd.api("PATCH", f"/api/v1/callbacks/{req['id']}", token=lead(acd),
+                     json={"status": "cancelled"}), 200)
+    T.poll(lambda: not T.expect(acd.api("GET", "/api/v1/calls/active", token=lead(acd)),
+                                200)["items"], 10, what="the callback gone")
+
+
+def test_ring_all_rings_every_free_agent_and_the_first_to_answer_takes_it(acd, phones):
+    configure(acd, ["1001", "1002"], strategy="ring_all", wrap_up_s=5, announce_interval_s=0)
+    p1 = register(acd, phones, "1001", answermode="manual")
+    register(acd, phones, "1002", answermode="auto")
+    set_state(acd, lead(acd), "1001", "available")
+    set_state(acd, lead(acd), "1002", "available")
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues"]))
+    try:
+        caller, result = T.run_in_thread(
+            lambda: sipp.run(sipp.answered_call("4000", caller_steps(3000)), acd.sip_port))
+        call_id = events.next("call.started", timeout=15)["data"]["call_id"]
+        offered = {events.next("call.offered", call_id, timeout=15)["data"]["staff_no"]
+                   for _ in range(2)}
+        assert offered == {"1001", "1002"}, offered
+        p1.wait_event("CALL_INCOMING", timeout=10)
+        bridged = events.next("call.bridged", call_id, timeout=15)
+        assert bridged["data"]["agent"] == "1002", bridged
+        p1.wait_event("CALL_CLOSED", timeout=10)  # the other phone stops ringing
+        # Withdrawn, not missed: 1001 is free again at once.
+        assert state_of(acd, "1001")["state"] == "available"
+        events.next("call.ended", call_id, timeout=20)
+        caller.join(30)
+        assert "error" not in result and result["value"].code == 0, result
+    finally:
+        events.ws.close()
+    log = T.poll(lambda: (lambda l: l if ("completed", "1002") in l else None)(
+        queue_events(acd, call_id)), 10, what="the completed event")
+    assert sorted(log[1:3]) == [("offered", "1001"), ("offered", "1002")], log
+    assert log[0] == ("entered", None) and log[3:] == [("answered", "1002"),
+                                                       ("completed", "1002")], log
+
+
+def test_a_lead_moves_a_waiting_caller_up_the_queue(acd, phones):
+    configure(acd, ["1002"], announce_interval_s=0, wrap_up_s=30)
+    register(acd, phones, "1002", answermode="auto")
+    set_state(acd, lead(acd), "1002", "available")
+    set_state(acd, lead(acd), "1002", "not_ready", "break")
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues"]))
+    try:
+        callers = []
+        ids = []
+        for _ in range(2):
+            callers.append(T.run_in_thread(lambda: sipp.run(
+                sipp.answered_call("4000", caller_steps(12000)), acd.sip_port)))
+            ids.append(events.next("call.started", timeout=15)["data"]["call_id"])
+            events.next("queue.entered", ids[-1], timeout=15)
+        first, second = ids
+        T.assert_error(acd.api("PUT", f"/api/v1/calls/{second}/priority",
+                               token=acd.token("demo", "1002"), json={"priority": 10}), 403)
+        T.assert_error(acd.api("PUT", f"/api/v1/calls/{second}/priority", token=lead(acd),
+                               json={"priority": 101}), 422, field="priority")
+        T.expect(acd.api("PUT", f"/api/v1/calls/{second}/priority", token=lead(acd),
+                         json={"priority": 10}), 204)
+        moved = events.next("queue.reprioritized", second, timeout=5)["data"]
+        assert moved["position"] == 1 and moved["detail"] == "0 -> 10", moved
+        # The agent comes back: the caller moved up is offered first.
+        set_state(acd, lead(acd), "1002", "available")
+        offered = events.next("call.offered", timeout=10)
+        assert offered["data"]["call_id"] == second, offered
+        events.next("call.bridged", second, timeout=10)
+        T.assert_error(acd.api("PUT", f"/api/v1/calls/{second}/priority", token=lead(acd),
+                               json={"priority": 0}), 409)
+        for thread, result in callers:
+            thread.join(40)
+            assert "error" not in result and result["value"].code == 0, result
+    finally:
+        events.ws.close()
+
+
+def test_skills_based_routing_takes_the_calls_own_skills_from_the_ivr(acd, phones):
+    token = admin(acd)
+    # A skills_based queue needing billing; the IVR adds English at level 4.
+    T.expect(acd.api("POST", "/api/v1/queues", token=token, json={
+        "name": "billing_en", "strategy": "skills_based", "announce_interval_s": 0,
+        "skills": [{"skill": "billing", "steps": [{"after_seconds": 0, "min_level": 2}]}]}), 201)
+    T.expect(acd.api("PUT", "/api/v1/queues/billing_en/members", token=token,
+                     json={"members": [{"staff_no": "1001"}, {"staff_no": "1002"}]}), 200)
+    T.expect(acd.api("PUT", "/api/v1/agents/1001/skills", token=token,
+                     json={"skills": {"billing": 5, "english": 2}}), 200)
+    T.expect(acd.api("PUT", "/api/v1/agents/1002/skills", token=token,
+                     json={"skills": {"billing": 3, "english": 5}}), 200)
+    flow = {"start": "lang", "nodes": {
+        "lang": {"type": "set", "variable": "skills", "value": "english:4", "next": "q"},
+        "q": {"type": "transfer", "queue": "billing_en", "fallback": "bye"},
+        "bye": {"type": "hangup"}}}
+    T.expect(acd.api("POST", "/api/v1/ivr/flows", token=token,
+                     json={"name": "english", "document": flow}), 201)
+    st, _h, body = acd.api("PUT", "/api/v1/dids/4400", token=token, json={"flow": "english"})
+    assert st in (200, 201), body
+    register(acd, phones, "1001", answermode="manual")
+    register(acd, phones, "1002", answermode="auto")
+    # 1001 is free longer and better at billing, but lacks English at 4.
+    set_state(acd, lead(acd), "1001", "available")
+    set_state(acd, lead(acd), "1002", "available")
+    events = Events(*acd.ws_connect(lead(acd), topics=["calls"]))
+    try:
+        caller, result = T.run_in_thread(lambda: sipp.run(
+            sipp.answered_call("4400", [sipp.pause(4000), sipp.bye()]), acd.sip_port,
+            service="4400"))
+        call_id = events.next("call.started", timeout=15)["data"]["call_id"]
+        offered = events.next("call.offered", call_id, timeout=10)["data"]
+        assert offered["staff_no"] == "1002" and offered["queue"] == "billing_en", offered
+        assert offered["variables"]["skills"] == "english:4", offered
+        events.next("call.bridged", call_id, timeout=10)
+        caller.join(30)
+        assert "error" not in result and result["value"].code == 0, result
+    finally:
+        events.ws.close()
+    assert state_of(acd, "1001")["state"] == "available"

@@ -276,6 +276,19 @@ ALTER TABLE calls ADD COLUMN satisfaction INTEGER;
 ALTER TABLE calls ADD COLUMN parent_ref TEXT;
 )sql";
 
+// Queued callbacks: the caller keeps their place; when their turn comes an
+// agent is offered the callback and Ting dials the customer, retrying a few
+// times. Calls are found by their parent (a callback's origin).
+constexpr const char* kV4Callbacks = R"sql(
+ALTER TABLE queues ADD COLUMN callback_attempts INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE queues ADD COLUMN callback_retry_s INTEGER NOT NULL DEFAULT 120;
+ALTER TABLE callback_requests ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE callback_requests ADD COLUMN callback_ref TEXT;
+ALTER TABLE callback_requests ADD COLUMN detail TEXT;
+CREATE INDEX calls_parent ON calls (tenant_id, parent_ref);
+CREATE INDEX callback_requests_call ON callback_requests (tenant_id, call_ref);
+)sql";
+
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
   for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
     sql.replace(pos, from.size(), to);
@@ -302,6 +315,7 @@ const std::vector<Migration>& migrations() {
       {1, "foundation: tenants, users, sessions, customers, audit log", kV1Foundation},
       {2, "telephony: SIP identities, trunks, numbers, IVR flows, calls", kV2Telephony},
       {3, "acd: queues, members, skills, agent state and queue event logs", kV3Acd},
+      {4, "queued callbacks: attempts, retries, callback calls", kV4Callbacks},
   };
   return kMigrations;
 }
