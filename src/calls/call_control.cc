@@ -186,6 +186,18 @@ void CallControl::onTerminated(sip::LegId leg, bool by_remote, int status, std::
     terminated(leg, by_remote, status, cause);
   });
 }
+void CallControl::onReinviteAnswer(sip::LegId leg, int status, std::string sdp) {
+  loop_.post([this, leg, status, sdp = std::move(sdp)] {
+    Call* call = byLeg(leg);
+    if (call == nullptr || call->ended || leg != call->agent_leg) return;
+    if (status >= 300) {
+      spdlog::info("call {}: the phone refused a re-INVITE ({})", call->ref, status);
+      return;
+    }
+    if (auto remote = remoteFromSdp(sdp); remote.isOk()) media_->setRemote(call->agent_media, *remote);
+  });
+}
+
 void CallControl::onDtmf(media::SessionId session, char d) {
   loop_.post([this, session, d] { digit(session, d); });
 }
@@ -472,11 +484,13 @@ void CallControl::transfer(Call& call, const ivr::Transfer& t) {
   if (!allocated) return transferFailed(call, "no media ports");
   call.agent_media = allocated->id;
   call.agent_port = allocated->port;
+  call.agent_sdp_session = call.sdp_session + 1;
+  call.agent_sdp_version = 0;
   call.transfer_target = target;
   call.transfer_kind = target_key;
   call.state = "transferring";
   by_media_[call.agent_media] = call.ref;
-  sip::LocalMedia local{sip_->advertisedHost(), call.agent_port, call.sdp_session + 1, 0};
+  sip::LocalMedia local{sip_->advertisedHost(), call.agent_port, call.agent_sdp_session, 0};
   call.agent_leg =
       sip_->invite(target_uri, from, sip::writeSdp(local, nullptr), std::move(credentials));
   by_leg_[call.agent_leg] = call.ref;
@@ -566,7 +580,6 @@ void CallControl::reinvite(sip::LegId leg, const std::string& sdp) {
     sip_->respondReinvite(leg, 481, "");
     return;
   }
-  const bool customer = leg == call->leg;
   auto offer = sip::parseSdp(sdp);
   auto answer = offer ? sip::negotiate(*offer) : Result<sip::AudioAnswer>(offer.status());
   auto remote = answer ? remoteFrom(*answer) : Result<media::RemoteMedia>(answer.status());
@@ -574,8 +587,8 @@ void CallControl::reinvite(sip::LegId leg, const std::string& sdp) {
     sip_->respondReinvite(leg, 488, "");
     return;
   }
-  media_->setRemote(customer ? call->media : call->agent_media, *remote);
-  if (customer) {
+  if (leg == call->leg) {
+    media_->setRemote(call->media, *remote);
     const bool held = offer->isHold();
     if (held != call->held) {
       call->held = held;
@@ -585,8 +598,39 @@ void CallControl::reinvite(sip::LegId leg, const std::string& sdp) {
     sip::LocalMedia local{sip_->advertisedHost(), call->media_port, call->sdp_session,
                           ++call->sdp_version};
     sip_->respondReinvite(leg, 200, sip::writeSdp(local, &*answer));
+  } else if (leg == call->agent_leg) {
+    media_->setRemote(call->agent_media, *remote);
+    sip::LocalMedia local{sip_->advertisedHost(), call->agent_port, call->agent_sdp_session,
+                          ++call->agent_sdp_version};
+    sip_->respondReinvite(leg, 200, sip::writeSdp(local, &*answer));
+    // The agent put the customer on hold (or back) from the phone: music as
+    // through the API.
+    if (call->agent_user != 0 && call->consult.leg == 0 && call->phase.empty() &&
+        (call->bridged || call->on_hold)) {
+      hold(*call, offer->isHold(), /*by_agent=*/true, /*from_phone=*/true);
+    }
   } else {
-    sip::LocalMedia local{sip_->advertisedHost(), call->agent_port, call->sdp_session + 1, 1};
+    // A supervisor's or a consulted agent's phone (or one still ringing).
+    OfferLeg* other = leg == call->consult.leg ? &call->consult : nullptr;
+    media::SessionId media = leg == call->sup_leg ? call->sup_media : 0;
+    std::uint16_t port = leg == call->sup_leg ? call->sup_port : 0;
+    std::uint64_t session = call->sdp_session + 64;  // the monitor phone's (startMonitor)
+    if (other == nullptr) {
+      for (auto& o : call->offers) {
+        if (o.leg == leg) other = &o;
+      }
+    }
+    if (other != nullptr) {
+      media = other->media;
+      port = other->port;
+      session = other->sdp_session;
+    }
+    if (media == 0) {
+      sip_->respondReinvite(leg, 481, "");
+      return;
+    }
+    media_->setRemote(media, *remote);
+    sip::LocalMedia local{sip_->advertisedHost(), port, session, ++call->sdp_version};
     sip_->respondReinvite(leg, 200, sip::writeSdp(local, &*answer));
   }
   snapshot(*call);

@@ -138,6 +138,7 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void onReinvite(sip::LegId leg, std::string sdp) override;
   void onOutgoingAnswer(sip::LegId leg, int status, std::string sdp) override;
   void onTerminated(sip::LegId leg, bool by_remote, int status, std::string cause) override;
+  void onReinviteAnswer(sip::LegId leg, int status, std::string sdp) override;
 
   // MediaListener (media threads).
   void onDtmf(media::SessionId session, char digit) override;
@@ -240,7 +241,11 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   // Ting ended it), `hangup` whether Ting must still hang it up.
   void endConsult(Call& call, int status, bool hangup);
   void completeConsult(Call& call);
-  void hold(Call& call, bool on, bool by_agent);
+  // `from_phone`: the agent's phone asked (re-INVITE); otherwise Ting tells
+  // the phone with a re-INVITE of its own.
+  void hold(Call& call, bool on, bool by_agent, bool from_phone = false);
+  // Sets the agent leg from a phone that answered (its SDP origin with it).
+  void takeAgentLeg(Call& call, const OfferLeg& leg);
   // The agent `staff_no` when available to take `call` (transfer, consult).
   Result<AcdAgent*> availableTarget(const Call& call, const std::string& staff_no);
   void queuePlayDone(Call& call, std::uint64_t play_id);

@@ -599,7 +599,7 @@ Result<OfferLeg> CallControl::ringPhone(Call& call, const std::string& contact,
                                         std::uint64_t sdp_session) {
   auto allocated = media_->allocateNear(call.media);
   if (!allocated) return allocated.status();
-  OfferLeg leg{0, 0, allocated->id, allocated->port};
+  OfferLeg leg{0, 0, allocated->id, allocated->port, sdp_session};
   by_media_[leg.media] = call.ref;
   auto tenant = directory_.tenantById(call.tenant_id);
   const std::string realm = tenant ? tenant->realm : sip_->advertisedHost();
@@ -682,10 +682,7 @@ void CallControl::offerAnswered(Call& call, sip::LegId leg,
   if (auto qi = queues_.find(call.queue); qi != queues_.end()) q = qi->second.get();
   stopWaitTimers(call);
   dequeue(call);
-  call.agent_leg = winner.leg;
-  call.agent_media = winner.media;
-  call.agent_port = winner.port;
-  call.agent_user = winner.agent;
+  takeAgentLeg(call, winner);
   if (ai != agents_.end()) {
     AcdAgent& a = *ai->second;
     call.agent_staff_no = a.setup.staff_no;
@@ -1162,9 +1159,25 @@ Result<CallControl::AcdAgent*> CallControl::availableTarget(const Call& call,
   return a;
 }
 
-void CallControl::hold(Call& call, bool on, bool by_agent) {
+void CallControl::takeAgentLeg(Call& call, const OfferLeg& leg) {
+  call.agent_leg = leg.leg;
+  call.agent_media = leg.media;
+  call.agent_port = leg.port;
+  call.agent_user = leg.agent;
+  call.agent_sdp_session = leg.sdp_session;
+  call.agent_sdp_version = 0;
+}
+
+void CallControl::hold(Call& call, bool on, bool by_agent, bool from_phone) {
   if (call.on_hold == on) return;
   call.on_hold = on;
+  if (!from_phone && call.agent_leg != 0) {
+    // The phone shows the call held too (a=sendonly), and live again after.
+    sip::LocalMedia local{sip_->advertisedHost(), call.agent_port, call.agent_sdp_session,
+                          ++call.agent_sdp_version,
+                          on ? sip::MediaDirection::kSendOnly : sip::MediaDirection::kSendRecv};
+    sip_->reinvite(call.agent_leg, sip::writeSdp(local, nullptr));
+  }
   if (on) {
     media_->unbridge(call.media);
     call.bridged = false;
@@ -1277,10 +1290,7 @@ void CallControl::completeConsult(Call& call) {
   auto ai = agents_.find(c.agent);
   const std::string staff = ai == agents_.end() ? "" : ai->second->setup.staff_no;
   dropAgent(call, "attended:" + staff);
-  call.agent_leg = c.leg;
-  call.agent_media = c.media;
-  call.agent_port = c.port;
-  call.agent_user = c.agent;
+  takeAgentLeg(call, c);
   call.agent_staff_no = staff;
   call.transfer_target = staff;
   call.transfer_kind = "agent";

@@ -67,6 +67,7 @@ struct OfferLeg {
   sip::LegId leg = 0;
   media::SessionId media = 0;
   std::uint16_t port = 0;
+  std::uint64_t sdp_session = 0;  // the o= session id Ting offered the phone
 };
 
 struct CallControl::Call {
@@ -92,6 +93,8 @@ struct CallControl::Call {
   sip::LegId agent_leg = 0;
   media::SessionId agent_media = 0;
   std::uint16_t agent_port = 0;
+  std::uint64_t agent_sdp_session = 0;  // Ting's o= line towards the phone
+  std::uint64_t agent_sdp_version = 0;
   std::string transfer_target;
   std::string transfer_kind;  // "extension" or "number"
   EventLoop::TimerId transfer_timer = 0;

@@ -232,8 +232,8 @@ std::string writeSdp(const LocalMedia& local, const AudioAnswer* answer) {
   if (!answer) {
     out += fmt::format(
         "m=audio {} RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
-        "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n",
-        local.port);
+        "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na={}\r\n",
+        local.port, directionName(local.direction));
     return out;
   }
   const int pt = answer->codec_payload_type;

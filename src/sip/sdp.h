@@ -60,6 +60,7 @@ struct LocalMedia {
   std::uint16_t port = 0;
   std::uint64_t session_id = 0;
   std::uint64_t session_version = 0;
+  MediaDirection direction = MediaDirection::kSendRecv;  // of an offer
 };
 
 // The SDP Ting sends: as an answer for `answer`, or as an offer when

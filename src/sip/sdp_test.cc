@@ -90,4 +90,16 @@ TEST(Sdp, MalformedBodiesNameTheLine) {
   }
 }
 
+TEST(Sdp, AnOfferCarriesTheAskedDirection) {
+  // Holding a phone: Ting offers sendonly, and sendrecv to take it back.
+  LocalMedia held{"192.0.2.7", 20004, 9, 2, MediaDirection::kSendOnly};
+  auto offer = parseSdp(writeSdp(held, nullptr));
+  ASSERT_TRUE(offer.isOk()) << offer.status().message();
+  EXPECT_TRUE(offer->isHold());
+  auto live = parseSdp(writeSdp({"192.0.2.7", 20004, 9, 3}, nullptr));
+  ASSERT_TRUE(live.isOk());
+  EXPECT_FALSE(live->isHold());
+  EXPECT_NE(writeSdp(held, nullptr).find("o=ting 9 2 IN IP4"), std::string::npos);
+}
+
 }  // namespace ting::sip

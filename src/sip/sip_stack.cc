@@ -54,7 +54,15 @@ struct SipStack::Impl {
     bool reported = false;
     std::optional<TrunkCredentials> credentials;  // outgoing through a trunk
     int auth_attempts = 0;
+    bool reinviting = false;  // a re-INVITE Ting sent awaits its answer
+    std::string next_reinvite;  // then this one goes (the latest wins)
   };
+
+  void sendReinvite(Leg& leg, const std::string& sdp) {
+    leg.reinviting = true;
+    nua_invite(leg.nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+               SIPTAG_PAYLOAD_STR(sdp.c_str()), TAG_END());
+  }
 
   SipStack& owner;
   SipDirectory& directory;
@@ -314,6 +322,19 @@ struct SipStack::Impl {
     LegId id = 0;
     Leg* leg = legOf(nh, &id);
     if (leg == nullptr || status < 200) return;
+    if (leg->reinviting) {
+      leg->reinviting = false;
+      std::string sdp;
+      if (status < 300 && sip != nullptr && sip->sip_payload != nullptr) {
+        sdp.assign(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+      }
+      listener->onReinviteAnswer(id, status, std::move(sdp));
+      if (!leg->next_reinvite.empty()) {
+        sendReinvite(*leg, leg->next_reinvite);
+        leg->next_reinvite.clear();
+      }
+      return;
+    }
     if ((status == 401 || status == 407) && leg->credentials && leg->auth_attempts < 2 &&
         authenticate(nh, *leg, status == 401 ? sip->sip_www_authenticate
                                              : sip->sip_proxy_authenticate)) {
@@ -599,6 +620,18 @@ void SipStack::hangup(LegId leg) {
     } else {
       nua_cancel(l.nh, TAG_END());
     }
+  });
+}
+
+void SipStack::reinvite(LegId leg, std::string sdp) {
+  impl_->post([impl = impl_.get(), leg, sdp = std::move(sdp)] {
+    auto it = impl->legs.find(leg);
+    if (it == impl->legs.end() || !it->second.answered) return;
+    if (it->second.reinviting) {
+      it->second.next_reinvite = sdp;
+      return;
+    }
+    impl->sendReinvite(it->second, sdp);
   });
 }
 

@@ -88,6 +88,8 @@ class SipListener {
   // The leg is gone: BYE, CANCEL, failure or timeout. `by_remote`: the far
   // end ended it. `status` is the SIP status where one applies.
   virtual void onTerminated(LegId leg, bool by_remote, int status, std::string cause) = 0;
+  // The final response to a re-INVITE Ting sent with reinvite().
+  virtual void onReinviteAnswer(LegId /*leg*/, int /*status*/, std::string /*sdp*/) {}
 };
 
 class SipStack {
@@ -115,6 +117,9 @@ class SipStack {
   void respondReinvite(LegId leg, int status, std::string sdp);
   // BYE for an established call, CANCEL for one still ringing.
   void hangup(LegId leg);
+  // A re-INVITE with `sdp` in an established call (hold and resume of a
+  // phone); the answer arrives in onReinviteAnswer. Ignored before answer.
+  void reinvite(LegId leg, std::string sdp);
   // An outgoing call to `target_uri`; the answer arrives in onOutgoingAnswer.
   // With credentials, a 401/407 challenge is answered once (per challenge
   // round, at most twice) with digest authentication.

@@ -433,7 +433,7 @@ def test_call_control_hold_pause_recording_transfer_and_hangup(acd, phones, work
     tone2 = baresip.tone_wav(media / "agent-1000.wav", AGENT_HZ, seconds=60, pad_seconds=20)
     tone3 = baresip.tone_wav(media / "agent-1400.wav", 1400, seconds=60, pad_seconds=20)
     configure(acd, ["1002", "1003"], strategy="linear", wrap_up_s=30, announce_interval_s=0)
-    register(acd, phones, "1002", answermode="auto", audio_source=tone2)
+    p2 = register(acd, phones, "1002", answermode="auto", audio_source=tone2, sip_trace=True)
     register(acd, phones, "1003", answermode="auto", audio_source=tone3)
     a2, a3 = acd.token("demo", "1002"), acd.token("demo", "1003")
     set_state(acd, a2, "1002", "available")
@@ -462,11 +462,23 @@ def test_call_control_hold_pause_recording_transfer_and_hangup(acd, phones, work
         control(a2, "hold")
         held = events.next("call.held", call_id, timeout=5)
         t_held = offset_s(held, started)
+        # The agent's phone is told too: a re-INVITE with a=sendonly.
+        T.poll(lambda: "a=sendonly" in p2.log_text(), 5, interval=0.1,
+               what="the hold re-INVITE at the phone")
         recorded_past(acd, call_id, t_held + 1)
+        live_sdps = p2.log_text().count("a=sendrecv")
         control(a2, "resume")
         resumed = events.next("call.resumed", call_id, timeout=5)
         t_resumed = offset_s(resumed, started)
+        T.poll(lambda: p2.log_text().count("a=sendrecv") > live_sdps, 5, interval=0.1,
+               what="the resume re-INVITE at the phone")
         recorded_past(acd, call_id, t_resumed + 1)
+        # Hold pressed on the phone itself: the customer gets the music the same way.
+        p2.command("hold")
+        phone_held = events.next("call.held", call_id, timeout=5)
+        assert phone_held["data"]["by"] == "agent", phone_held
+        p2.command("resume")
+        events.next("call.resumed", call_id, timeout=5)
 
         # Card number: the recording goes silent on both channels.
         control(a2, "recording", {"paused": True}, method="PUT")
