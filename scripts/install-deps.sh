@@ -14,6 +14,8 @@ packages=(
   # telephony: SIP, DTMF/tones, TTS, audio files and resampling, IVR HTTP lookups
   libsofia-sip-ua-dev libspandsp-dev libespeak-ng-dev espeak-ng
   libsndfile1-dev libspeexdsp-dev libcurl4-openssl-dev
+  # CRM: phone numbers (libphonenumber's headers: see below)
+  libphonenumber8 libprotobuf-dev libabsl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql sqlite3 wrk python3 python3-pytest python3-websocket
@@ -26,11 +28,28 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# libphonenumber-dev depends on Debian's default Boost (1.74), which conflicts
+# with the Boost 1.81 Ting needs (Boost.URL). The library itself
+# (libphonenumber8) has no Boost dependency, so Ting installs it with apt and
+# takes only the headers from Debian's libphonenumber-dev package, unpacked
+# under /usr/local.
+PHONE_HEADERS=/usr/local/include/phonenumbers/phonenumberutil.h
+if [ ! -f "$PHONE_HEADERS" ]; then
+  echo "installing libphonenumber headers from Debian's libphonenumber-dev"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download libphonenumber-dev >/dev/null 2>&1 || {
+    $SUDO apt-get update -qq && apt-get download libphonenumber-dev >/dev/null; })
+  dpkg-deb -x "$tmp"/libphonenumber-dev_*.deb "$tmp/root"
+  $SUDO mkdir -p /usr/local/include
+  $SUDO cp -r "$tmp/root/usr/include/phonenumbers" /usr/local/include/
+  rm -rf "$tmp"
+fi

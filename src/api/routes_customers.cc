@@ -4,6 +4,7 @@
 #include "api/json_body.h"
 #include "api/list_params.h"
 #include "crm/customers.h"
+#include "crm/phone.h"
 
 namespace ting::api {
 
@@ -14,24 +15,70 @@ namespace {
 const ListSpec kCustomerList{
     .sortable = {{"name", "name"}, {"created_at", "created_at"}, {"updated_at", "updated_at"}},
     .default_sort = "id",
-    .filters = {"phone", "vip", "q"},
+    .filters = {"phone", "vip", "tag", "q"},
 };
 
-crm::CustomerFields readFields(JsonBody& body, bool create) {
+// Roles that need not see customers' numbers get them masked (138****8000).
+bool masksPhones(const Call& call) { return call.principal->role == Role::kQaInspector; }
+
+// A list of strings from `key`; kInvalidValue naming the entry otherwise.
+Result<std::optional<std::vector<std::string>>> stringList(JsonBody& body, std::string_view key,
+                                                         size_t max_items, size_t max_bytes) {
+  auto arr = body.array(key);
+  if (!arr) return std::optional<std::vector<std::string>>();
+  if (arr->size() > max_items) {
+    return invalidValue("at most " + std::to_string(max_items) + " entries", std::string(key));
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const std::string field = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!(*arr)[i].is_string() || (*arr)[i].as_string().size() > max_bytes) {
+      return invalidValue(field + " must be a string of at most " + std::to_string(max_bytes) +
+                              " bytes",
+                          field);
+    }
+    out.emplace_back((*arr)[i].as_string());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+Result<crm::CustomerFields> readFields(JsonBody& body, bool create) {
   crm::CustomerFields f;
   f.name = body.string("name", create, 400);
-  f.phone = body.string("phone", false, 40);
+  auto phone = body.string("phone", false, 64);
+  TING_ASSIGN_OR_RETURN(f.phones, stringList(body, "phones", crm::kMaxPhones, 64));
   f.email = body.string("email", false, 254);
   f.company = body.string("company", false, 400);
+  f.address = body.string("address", false, 1000);
   f.notes = body.string("notes", false, 10000);
+  TING_ASSIGN_OR_RETURN(f.tags, stringList(body, "tags", crm::kMaxTags, 64));
   f.vip = body.boolean("vip");
+  if (auto level = body.integer("vip_level", false, 0, 5)) f.vip_level = static_cast<int>(*level);
+  f.custom_fields = body.object("custom_fields");
+  TING_RETURN_IF_ERROR(body.finish());
+  if (phone) {
+    if (f.phones) return invalidValue("send phone or phones, not both", "phone");
+    f.phones = std::vector<std::string>{*phone};
+    f.phones_field = "phone";
+  }
   return f;
 }
 
 const std::vector<FieldDoc> kCustomerFieldDocs = {
-    {"name", "string", true, ""},   {"phone", "string", false, ""},
-    {"email", "string", false, ""}, {"company", "string", false, ""},
-    {"notes", "string", false, ""}, {"vip", "boolean", false, "VIP customers go first."}};
+    {"name", "string", true, ""},
+    {"phone", "string", false, "one number (sets phones to just it)"},
+    {"phones", "array", false, "up to 10 numbers, as dialled in China or with +country code; "
+                               "each must be a valid number"},
+    {"email", "string", false, ""},
+    {"company", "string", false, ""},
+    {"address", "string", false, ""},
+    {"notes", "string", false, ""},
+    {"tags", "array", false, "up to 32 tags of 1-64 bytes"},
+    {"vip", "boolean", false, "true: at least VIP level 1; false: level 0"},
+    {"vip_level", "integer", false, "0 (not a VIP) to 5"},
+    {"custom_fields", "object", false,
+     "the tenant's own fields: names of letters, digits and _; values string, number, "
+     "true/false; null removes one"}};
 
 }  // namespace
 
@@ -49,6 +96,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                 crm::CustomerFilter filter;
                 for (const auto& [k, v] : params.filters) {
                   if (k == "phone") filter.phone = v;
+                  if (k == "tag") filter.tag = v;
                   if (k == "q") filter.q = v;
                   if (k == "vip") {
                     if (v != "true" && v != "false") {
@@ -59,14 +107,15 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                   }
                 }
                 store::Page page;
+                std::vector<crm::Customer> customers;
                 TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
                   TING_ASSIGN_OR_RETURN(
                       page, crm::listCustomers(s, call.principal->tenant_id, filter, params.page));
+                  TING_ASSIGN_OR_RETURN(customers, crm::customersOf(s, page));
                   return Status::ok();
                 }));
                 boost::json::array items;
-                for (const auto& row : page.rows)
-                  items.push_back(crm::toJson(crm::customerFromRow(row)));
+                for (const auto& c : customers) items.push_back(crm::toJson(c, masksPhones(call)));
                 return listResponse(std::move(items), page, params);
               },
               {.summary = "Customers of your tenant.",
@@ -79,8 +128,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
               writers,
               [&ctx](Call& call) -> Result<Response> {
                 JsonBody body(call.request.body);
-                crm::CustomerFields fields = readFields(body, true);
-                TING_RETURN_IF_ERROR(body.finish());
+                TING_ASSIGN_OR_RETURN(crm::CustomerFields fields, readFields(body, true));
                 crm::Customer c;
                 TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
                   TING_ASSIGN_OR_RETURN(c, crm::createCustomer(tx, fields));
@@ -95,6 +143,44 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                .success_description = "Created"}});
 
   router.add({"GET",
+              "/api/v1/customers/lookup",
+              Access::kAuthenticated,
+              readers,
+              [&ctx](Call& call) -> Result<Response> {
+                std::string number;
+                for (const auto& [k, v] : call.query) {
+                  if (k != "number") {
+                    return invalidArgument("unknown query parameter '" + k + "'", k)
+                        .withReason("invalid_query");
+                  }
+                  number = v;
+                }
+                if (number.empty() || number.size() > 64) {
+                  return invalidArgument("'number' is required (at most 64 bytes)", "number")
+                      .withReason("invalid_query");
+                }
+                std::vector<crm::Customer> found;
+                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+                  TING_ASSIGN_OR_RETURN(found,
+                                        crm::findByNumber(s, call.principal->tenant_id, number));
+                  return Status::ok();
+                }));
+                boost::json::array items;
+                for (const auto& c : found) items.push_back(crm::toJson(c, masksPhones(call)));
+                const std::string key = crm::lookupKey(number);
+                return jsonResponse({{"number", masksPhones(call) ? crm::maskPhone(number) : number},
+                                     {"key", masksPhones(call) ? crm::maskPhone(key) : key},
+                                     {"match", items.empty()       ? "none"
+                                               : items.size() == 1 ? "one"
+                                                                   : "several"},
+                                     {"items", std::move(items)}});
+              },
+              {.summary = "Screen pop: the customers with this number among theirs, however it "
+                          "is written (013800138000, +86 138 0013 8000...). match is none (offer "
+                          "to create), one (open the card) or several (let the agent choose).",
+               .tag = "customers"}});
+
+  router.add({"GET",
               "/api/v1/customers/{id}",
               Access::kAuthenticated,
               readers,
@@ -102,7 +188,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                 TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
                 TING_ASSIGN_OR_RETURN(crm::Customer c,
                                       crm::readCustomerAudited(ctx.store, call.actor(), id));
-                return jsonResponse(crm::toJson(c));
+                return jsonResponse(crm::toJson(c, masksPhones(call)));
               },
               {.summary = "One customer (a read of personal data, audited).", .tag = "customers"}});
 
@@ -113,8 +199,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
               [&ctx](Call& call) -> Result<Response> {
                 TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
                 JsonBody body(call.request.body);
-                crm::CustomerFields fields = readFields(body, false);
-                TING_RETURN_IF_ERROR(body.finish());
+                TING_ASSIGN_OR_RETURN(crm::CustomerFields fields, readFields(body, false));
                 crm::Customer c;
                 TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
                   TING_ASSIGN_OR_RETURN(c, crm::updateCustomer(tx, id, fields));

@@ -329,6 +329,7 @@ void CallControl::incoming(sip::IncomingCall in) {
   publish(c, "call.started", boost::json::serialize(data));
   calls_.emplace(c.ref, std::move(call));
   snapshot(c);
+  lookupCustomer(c, c.from_number);
   if (config_.answer_delay_ms <= 0) return answerCall(c);
   // Ring first: the caller hears ringback from their own network, and may
   // still give up (CANCEL) before Ting answers.
@@ -713,6 +714,28 @@ void CallControl::finish(Call& call, const std::string& cause, const std::string
       calls_.erase(it);
     });
   }
+}
+
+void CallControl::lookupCustomer(Call& call, const std::string& number) {
+  if (customers_ == nullptr || number.empty()) {
+    call.customers_known = true;
+    return;
+  }
+  const std::string ref = call.ref;
+  customers_->lookup(call.tenant_id, number, [this, ref](std::vector<std::int64_t> ids) {
+    loop_.post([this, ref, ids = std::move(ids)] {
+      auto it = calls_.find(ref);
+      if (it == calls_.end() || it->second->ended) return;
+      Call& c = *it->second;
+      c.customer_ids = ids;
+      c.customers_known = true;
+      boost::json::array list;
+      for (auto id : ids) list.push_back(id);
+      publish(c, "call.customers",
+              boost::json::serialize(boost::json::object{{"call_id", c.ref},
+                                                         {"customer_ids", std::move(list)}}));
+    });
+  });
 }
 
 void CallControl::setLive(Call& call, bool live) {

@@ -48,6 +48,16 @@ class PromptSource {
                      std::function<void(Result<media::PcmPtr>)> done) = 0;
 };
 
+// Finds the customers a number belongs to (the CRM) off the call-control
+// thread. `done` may run on any thread; call control posts the result to its
+// own.
+class CustomerLookup {
+ public:
+  virtual ~CustomerLookup() = default;
+  virtual void lookup(std::int64_t tenant_id, std::string number,
+                      std::function<void(std::vector<std::int64_t>)> done) = 0;
+};
+
 struct CallControlConfig {
   int max_calls = 1000;  // server-wide concurrent calls; more get 503
   std::filesystem::path data_dir;  // recordings under data_dir/recordings
@@ -90,6 +100,8 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   // The SIP stack and media engine are built after call control (they take
   // it as their listener); attach them before start().
   void attach(sip::SipStack* sip, media::MediaEngine* media);
+  // The CRM for screen pops (optional; before start()).
+  void setCustomerLookup(CustomerLookup* lookup) { customers_ = lookup; }
   void start();
   // Waits up to `drain` for calls to finish, hangs up the rest, then stops.
   void stop(std::chrono::seconds drain);
@@ -173,6 +185,9 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void finish(Call& call, const std::string& cause, const std::string& by);
   void publish(const Call& call, const std::string& name, std::string data_json);
   void snapshot(const Call& call);
+  // Looks the customer up in the CRM; the answer fills call.customer_ids and
+  // is published as call.customers.
+  void lookupCustomer(Call& call, const std::string& number);
   // Joins the caller and call.agent_media (setting its remote first when given).
   void bridgeTo(Call& call, const media::RemoteMedia* remote);
   template <typename Fn>
@@ -269,6 +284,7 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   const Clock& clock_;
   sip::SipStack* sip_ = nullptr;
   media::MediaEngine* media_ = nullptr;
+  CustomerLookup* customers_ = nullptr;
   EventLoop loop_;
   HttpFetcher http_;  // IVR lookups; destroyed before the loop it posts to
 

@@ -541,7 +541,16 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
                           {"ivr_path", std::move(path)},
                           {"variables", std::move(vars)},
                           {"customer_ids", boost::json::array()},
+                          {"customer_match", "pending"},
                           {"customer_lookup", customer}};
+  if (call->customers_known) {
+    boost::json::array ids;
+    for (auto id : call->customer_ids) ids.push_back(id);
+    pop["customer_ids"] = std::move(ids);
+    pop["customer_match"] = call->customer_ids.empty()       ? "none"
+                            : call->customer_ids.size() == 1 ? "one"
+                                                             : "several";
+  }
   if (callback) {
     pop["callback"] = true;
     pop["callback_for"] = call->parent_ref;

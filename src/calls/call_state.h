@@ -110,6 +110,9 @@ struct CallControl::Call {
   // What an agent must have (skills_based queues): the queue's requirements
   // with the IVR variable `skills` (docs/acd.md).
   std::vector<acd::SkillRequirement> skills;
+  // The CRM's customers with the caller's number, once looked up.
+  std::vector<std::int64_t> customer_ids;
+  bool customers_known = false;
   std::vector<OfferLeg> offers;  // phones ringing with this call
   EventLoop::TimerId offer_timer = 0;
   EventLoop::TimerId max_wait_timer = 0;

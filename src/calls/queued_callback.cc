@@ -152,6 +152,7 @@ void CallControl::queueCallback(const PendingCallback& p) {
   queueEvent(c, *q, "callback_queued", "", static_cast<int>(router_.position(c.acd_id).value_or(0)),
              "for " + c.parent_ref);
   snapshot(c);
+  lookupCustomer(c, c.callback_number);
   dispatch(q->key);
 }
 

@@ -1,67 +1,221 @@
 #include "crm/customers.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "identity/users.h"
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "crm/phone.h"
 
 namespace ting::crm {
 
 namespace {
 
 constexpr const char* kColumns =
-    "id, tenant_id, name, phone, email, company, notes, vip, created_at, updated_at";
+    "id, tenant_id, name, phone, email, company, notes, vip, created_at, updated_at, address, "
+    "vip_level, custom_fields";
 
 boost::json::value textOrNull(const std::string& s) {
   return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
 }
 
-void apply(Customer& c, const CustomerFields& f) {
-  if (f.name) c.name = *f.name;
-  if (f.phone) c.phone = *f.phone;
-  if (f.email) c.email = *f.email;
-  if (f.company) c.company = *f.company;
-  if (f.notes) c.notes = *f.notes;
-  if (f.vip) c.vip = *f.vip;
+std::string trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return std::string(s);
 }
 
-Status notFoundCustomer() {
-  return notFound("no such customer");
-}
+Status notFoundCustomer() { return notFound("no such customer"); }
 
-}  // namespace
-
-Customer customerFromRow(const store::Row& r) {
+Customer fromRow(const store::Row& r) {
   Customer c;
   c.id = r.integer(0);
   c.tenant_id = r.integer(1);
   c.name = r.text(2);
-  c.phone = r.text(3);
   c.email = r.text(4);
   c.company = r.text(5);
   c.notes = r.text(6);
-  c.vip = r.integer(7) != 0;
   c.created_at = r.integer(8);
   c.updated_at = r.integer(9);
+  c.address = r.text(10);
+  c.vip_level = static_cast<int>(r.integer(11));
+  boost::system::error_code ec;
+  auto fields = boost::json::parse(r.text(12), ec);
+  if (!ec && fields.is_object()) c.custom_fields = std::move(fields.as_object());
   return c;
 }
 
-boost::json::object toJson(const Customer& c) {
+// "?, ?, ?" for n values.
+std::string placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  return out;
+}
+
+// Fills in the numbers and tags of `customers` (two queries for all).
+Status loadDetails(store::Session& session, std::vector<Customer>& customers) {
+  if (customers.empty()) return Status::ok();
+  std::vector<store::Value> ids;
+  std::map<std::int64_t, Customer*> by_id;
+  for (auto& c : customers) {
+    ids.emplace_back(c.id);
+    by_id[c.id] = &c;
+  }
+  const std::string in = "(" + placeholders(ids.size()) + ")";
+  TING_ASSIGN_OR_RETURN(auto phones,
+                        session.query("SELECT customer_id, number, e164, kind FROM "
+                                      "customer_phones WHERE customer_id IN " + in +
+                                          " ORDER BY customer_id, position",
+                                      ids));
+  for (const auto& r : phones) {
+    if (auto it = by_id.find(r.integer(0)); it != by_id.end()) {
+      it->second->phones.push_back({r.text(1), r.text(2), r.text(3)});
+    }
+  }
+  TING_ASSIGN_OR_RETURN(auto tags, session.query("SELECT customer_id, tag FROM customer_tags "
+                                                 "WHERE customer_id IN " + in +
+                                                     " ORDER BY customer_id, tag",
+                                                 ids));
+  for (const auto& r : tags) {
+    if (auto it = by_id.find(r.integer(0)); it != by_id.end()) it->second->tags.push_back(r.text(1));
+  }
+  return Status::ok();
+}
+
+// Replaces the stored numbers and tags of `c` with its own.
+Status saveDetails(store::Tx& tx, const Customer& c) {
+  store::Session& s = tx.session();
+  TING_RETURN_IF_ERROR(s.exec("DELETE FROM customer_phones WHERE customer_id = ?", {c.id}));
+  TING_RETURN_IF_ERROR(s.exec("DELETE FROM customer_tags WHERE customer_id = ?", {c.id}));
+  for (std::size_t i = 0; i < c.phones.size(); ++i) {
+    const auto& p = c.phones[i];
+    TING_RETURN_IF_ERROR(s.exec(
+        "INSERT INTO customer_phones (tenant_id, customer_id, number, e164, kind, position) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        {c.tenant_id, c.id, p.number, p.e164, p.kind, static_cast<std::int64_t>(i)}));
+  }
+  for (const auto& t : c.tags) {
+    TING_RETURN_IF_ERROR(s.exec(
+        "INSERT INTO customer_tags (tenant_id, customer_id, tag) VALUES (?, ?, ?)",
+        {c.tenant_id, c.id, t}));
+  }
+  return Status::ok();
+}
+
+std::string mainNumber(const Customer& c) { return c.phones.empty() ? "" : c.phones[0].e164; }
+
+Status checkCustomFields(const boost::json::object& fields) {
+  if (fields.size() > kMaxCustomFields) {
+    return invalidValue("at most " + std::to_string(kMaxCustomFields) + " custom fields",
+                        "custom_fields");
+  }
+  for (const auto& [key, value] : fields) {
+    const std::string k(key);
+    const bool name_ok = !k.empty() && k.size() <= 64 &&
+                         std::all_of(k.begin(), k.end(), [](unsigned char ch) {
+                           return std::isalnum(ch) || ch == '_' || ch >= 0x80;
+                         });
+    if (!name_ok) {
+      return invalidValue("custom field names are 1-64 letters, digits or _", "custom_fields");
+    }
+    if (value.is_object() || value.is_array()) {
+      return invalidValue("custom field " + k + " must be a string, number, true/false or null",
+                          "custom_fields." + k);
+    }
+    if (value.is_string() && value.as_string().size() > 2000) {
+      return invalidValue("custom field " + k + " must be at most 2000 bytes",
+                          "custom_fields." + k);
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+boost::json::object toJson(const Customer& c, bool mask_phones) {
+  boost::json::array phones;
+  for (const auto& p : c.phones) {
+    phones.push_back({{"number", mask_phones ? maskPhone(p.number) : p.number},
+                      {"e164", mask_phones ? maskPhone(p.e164) : p.e164},
+                      {"kind", p.kind}});
+  }
+  boost::json::array tags;
+  for (const auto& t : c.tags) tags.push_back(boost::json::value(t));
+  const std::string main = c.phones.empty() ? "" : c.phones[0].number;
   return {{"id", c.id},
           {"name", c.name},
-          {"phone", textOrNull(c.phone)},
+          {"phone", textOrNull(mask_phones ? maskPhone(main) : main)},
+          {"phones", std::move(phones)},
           {"email", textOrNull(c.email)},
           {"company", textOrNull(c.company)},
+          {"address", textOrNull(c.address)},
           {"notes", textOrNull(c.notes)},
-          {"vip", c.vip},
+          {"tags", std::move(tags)},
+          {"vip", c.vip_level > 0},
+          {"vip_level", c.vip_level},
+          {"custom_fields", c.custom_fields},
           {"created_at", formatTimestamp(c.created_at)},
           {"updated_at", formatTimestamp(c.updated_at)}};
+}
+
+Status applyFields(Customer& c, const CustomerFields& f) {
+  if (f.name) c.name = trimmed(*f.name);
+  if (f.email) c.email = trimmed(*f.email);
+  if (f.company) c.company = *f.company;
+  if (f.address) c.address = *f.address;
+  if (f.notes) c.notes = *f.notes;
+  if (f.phones) {
+    if (f.phones->size() > kMaxPhones) {
+      return invalidValue("at most " + std::to_string(kMaxPhones) + " phone numbers", "phones");
+    }
+    c.phones.clear();
+    for (std::size_t i = 0; i < f.phones->size(); ++i) {
+      const std::string text = trimmed((*f.phones)[i]);
+      if (text.empty() && f.phones->size() == 1) break;  // "phone": "" clears it
+      const std::string field =
+          f.phones_field == "phone" ? "phone" : "phones[" + std::to_string(i) + "]";
+      TING_ASSIGN_OR_RETURN(Phone p, normalizePhone(text, "CN", field));
+      const bool seen = std::any_of(c.phones.begin(), c.phones.end(),
+                                    [&](const CustomerPhone& o) { return o.e164 == p.e164; });
+      if (!seen) c.phones.push_back({text, p.e164, phoneKindName(p.kind)});
+    }
+  }
+  if (f.tags) {
+    c.tags.clear();
+    for (const auto& raw : *f.tags) {
+      std::string tag = trimmed(raw);
+      if (tag.empty() || tag.size() > 64) return invalidValue("a tag is 1-64 bytes", "tags");
+      if (std::find(c.tags.begin(), c.tags.end(), tag) == c.tags.end()) c.tags.push_back(tag);
+    }
+    if (c.tags.size() > kMaxTags) {
+      return invalidValue("at most " + std::to_string(kMaxTags) + " tags", "tags");
+    }
+    std::sort(c.tags.begin(), c.tags.end());
+  }
+  if (f.vip) c.vip_level = *f.vip ? std::max(c.vip_level, 1) : 0;
+  if (f.vip_level) {
+    if (*f.vip_level < 0 || *f.vip_level > 5) return invalidValue("vip_level is 0-5", "vip_level");
+    c.vip_level = *f.vip_level;
+  }
+  if (f.custom_fields) {
+    TING_RETURN_IF_ERROR(checkCustomFields(*f.custom_fields));
+    for (const auto& [k, v] : *f.custom_fields) {
+      if (v.is_null()) {
+        c.custom_fields.erase(k);  // null removes a field
+      } else {
+        c.custom_fields[k] = v;
+      }
+    }
+  }
+  return Status::ok();
 }
 
 Status validateCustomer(const Customer& c) {
   if (c.name.empty() || c.name.size() > 200) {
     return invalidValue("'name' must be 1 to 200 bytes", "name");
   }
-  TING_RETURN_IF_ERROR(identity::validatePhone(c.phone));
   if (!c.email.empty()) {
     auto at = c.email.find('@');
     if (c.email.size() > 254 || at == std::string::npos || at == 0 ||
@@ -70,6 +224,7 @@ Status validateCustomer(const Customer& c) {
     }
   }
   if (c.company.size() > 200) return invalidValue("'company' must be at most 200 bytes", "company");
+  if (c.address.size() > 500) return invalidValue("'address' must be at most 500 bytes", "address");
   if (c.notes.size() > 10000) return invalidValue("'notes' must be at most 10000 bytes", "notes");
   return Status::ok();
 }
@@ -77,19 +232,23 @@ Status validateCustomer(const Customer& c) {
 Result<Customer> createCustomer(store::Tx& tx, const CustomerFields& fields) {
   Customer c;
   c.tenant_id = tx.actor().tenant_id;
-  apply(c, fields);
+  TING_RETURN_IF_ERROR(applyFields(c, fields));
   TING_RETURN_IF_ERROR(validateCustomer(c));
   c.created_at = c.updated_at = tx.now();
   TING_ASSIGN_OR_RETURN(
       store::Row row,
       tx.session().queryOne(
           "INSERT INTO customers (tenant_id, name, phone, email, company, notes, vip, created_by, "
-          "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          {c.tenant_id, c.name, store::textOrNull(c.phone), store::textOrNull(c.email),
-           store::textOrNull(c.company), store::textOrNull(c.notes), std::int64_t{c.vip},
+          "created_at, updated_at, address, vip_level, custom_fields) VALUES (?, ?, ?, ?, ?, ?, "
+          "?, ?, ?, ?, ?, ?, ?) RETURNING id",
+          {c.tenant_id, c.name, store::textOrNull(mainNumber(c)), store::textOrNull(c.email),
+           store::textOrNull(c.company), store::textOrNull(c.notes),
+           std::int64_t{c.vip_level > 0},
            tx.actor().user_id ? store::Value{tx.actor().user_id} : store::Value{}, c.created_at,
-           c.updated_at}));
+           c.updated_at, store::textOrNull(c.address), std::int64_t{c.vip_level},
+           boost::json::serialize(c.custom_fields)}));
   c.id = row.integer(0);
+  TING_RETURN_IF_ERROR(saveDetails(tx, c));
   std::string after = boost::json::serialize(toJson(c));
   TING_RETURN_IF_ERROR(tx.audit({.entity = "customer",
                                  .entity_id = std::to_string(c.id),
@@ -106,7 +265,9 @@ Result<Customer> getCustomer(store::Session& session, std::int64_t tenant_id, st
   if (!row.isOk()) {
     return row.status().code() == StatusCode::kNotFound ? notFoundCustomer() : row.status();
   }
-  return customerFromRow(*row);
+  std::vector<Customer> one{fromRow(*row)};
+  TING_RETURN_IF_ERROR(loadDetails(session, one));
+  return std::move(one.front());
 }
 
 Result<Customer> readCustomerAudited(store::Store& store, const store::Actor& actor,
@@ -123,15 +284,18 @@ Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFi
   const std::int64_t tenant = tx.actor().tenant_id;
   TING_ASSIGN_OR_RETURN(Customer before, getCustomer(tx.session(), tenant, id));
   Customer after = before;
-  apply(after, fields);
+  TING_RETURN_IF_ERROR(applyFields(after, fields));
   TING_RETURN_IF_ERROR(validateCustomer(after));
   after.updated_at = tx.now();
   TING_RETURN_IF_ERROR(tx.session().exec(
       "UPDATE customers SET name = ?, phone = ?, email = ?, company = ?, notes = ?, vip = ?, "
-      "updated_at = ? WHERE tenant_id = ? AND id = ?",
-      {after.name, store::textOrNull(after.phone), store::textOrNull(after.email),
-       store::textOrNull(after.company), store::textOrNull(after.notes), std::int64_t{after.vip},
-       after.updated_at, tenant, id}));
+      "updated_at = ?, address = ?, vip_level = ?, custom_fields = ? WHERE tenant_id = ? AND "
+      "id = ?",
+      {after.name, store::textOrNull(mainNumber(after)), store::textOrNull(after.email),
+       store::textOrNull(after.company), store::textOrNull(after.notes),
+       std::int64_t{after.vip_level > 0}, after.updated_at, store::textOrNull(after.address),
+       std::int64_t{after.vip_level}, boost::json::serialize(after.custom_fields), tenant, id}));
+  if (fields.phones || fields.tags) TING_RETURN_IF_ERROR(saveDetails(tx, after));
   std::string after_text = boost::json::serialize(toJson(after));
   TING_RETURN_IF_ERROR(tx.audit({.entity = "customer",
                                  .entity_id = std::to_string(id),
@@ -145,6 +309,8 @@ Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFi
 Status deleteCustomer(store::Tx& tx, std::int64_t id) {
   const std::int64_t tenant = tx.actor().tenant_id;
   TING_ASSIGN_OR_RETURN(Customer before, getCustomer(tx.session(), tenant, id));
+  TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_phones WHERE customer_id = ?", {id}));
+  TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_tags WHERE customer_id = ?", {id}));
   TING_RETURN_IF_ERROR(
       tx.session().exec("DELETE FROM customers WHERE tenant_id = ? AND id = ?", {tenant, id}));
   std::string before_text = boost::json::serialize(toJson(before));
@@ -161,8 +327,16 @@ Result<store::Page> listCustomers(store::Session& session, std::int64_t tenant_i
                                   const CustomerFilter& filter, const store::PageRequest& page) {
   store::PageQuery q{.table = "customers", .columns = kColumns, .tenant_id = tenant_id};
   if (!filter.phone.empty()) {
-    q.filter_sql += " AND phone = ?";
-    q.filter_params.emplace_back(filter.phone);
+    q.filter_sql +=
+        " AND id IN (SELECT customer_id FROM customer_phones WHERE tenant_id = ? AND e164 = ?)";
+    q.filter_params.emplace_back(tenant_id);
+    q.filter_params.emplace_back(lookupKey(filter.phone));
+  }
+  if (!filter.tag.empty()) {
+    q.filter_sql +=
+        " AND id IN (SELECT customer_id FROM customer_tags WHERE tenant_id = ? AND tag = ?)";
+    q.filter_params.emplace_back(tenant_id);
+    q.filter_params.emplace_back(filter.tag);
   }
   if (filter.vip) {
     q.filter_sql += " AND vip = ?";
@@ -177,6 +351,30 @@ Result<store::Page> listCustomers(store::Session& session, std::int64_t tenant_i
     q.filter_params.insert(q.filter_params.end(), {like, like, like, like});
   }
   return store::listPage(session, q, page);
+}
+
+Result<std::vector<Customer>> customersOf(store::Session& session, const store::Page& page) {
+  std::vector<Customer> out;
+  out.reserve(page.rows.size());
+  for (const auto& row : page.rows) out.push_back(fromRow(row));
+  TING_RETURN_IF_ERROR(loadDetails(session, out));
+  return out;
+}
+
+Result<std::vector<Customer>> findByNumber(store::Session& session, std::int64_t tenant_id,
+                                           const std::string& number, int limit) {
+  const std::string key = lookupKey(number);
+  std::vector<Customer> out;
+  if (key.empty()) return out;
+  TING_ASSIGN_OR_RETURN(
+      auto rows,
+      session.query(std::string("SELECT ") + kColumns +
+                        " FROM customers WHERE tenant_id = ? AND id IN (SELECT customer_id FROM "
+                        "customer_phones WHERE tenant_id = ? AND e164 = ?) ORDER BY id LIMIT ?",
+                    {tenant_id, tenant_id, key, std::int64_t{limit}}));
+  for (const auto& r : rows) out.push_back(fromRow(r));
+  TING_RETURN_IF_ERROR(loadDetails(session, out));
+  return out;
 }
 
 }  // namespace ting::crm

@@ -1,42 +1,66 @@
 #pragma once
-// Customers of a tenant: the card an agent's screen pops on a call. The CRM
-// issue extends this with numbers, tags, history and imports.
+// Customers of a tenant: the card an agent's screen pops on a call. Each has
+// several phone numbers, kept as entered and normalized to E.164
+// (crm/phone.h) so a caller is found however their number arrives.
 
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 
 namespace ting::crm {
 
+struct CustomerPhone {
+  std::string number;  // as entered
+  std::string e164;    // the lookup key
+  std::string kind;    // mobile, landline, toll_free, other
+};
+
 struct Customer {
   std::int64_t id = 0;
   std::int64_t tenant_id = 0;
   std::string name;
-  std::string phone;
+  std::vector<CustomerPhone> phones;  // the first is the main number
   std::string email;
   std::string company;
+  std::string address;
   std::string notes;
-  bool vip = false;
+  std::vector<std::string> tags;
+  int vip_level = 0;  // 0: not a VIP; 1-5
+  boost::json::object custom_fields;
   UnixMillis created_at = 0;
   UnixMillis updated_at = 0;
 };
 
-boost::json::object toJson(const Customer& c);
+// `mask_phones`: numbers shown as 138****8000 (roles that need not see them).
+boost::json::object toJson(const Customer& c, bool mask_phones = false);
 
 // The writable fields; unset ones keep their value on update.
 struct CustomerFields {
   std::optional<std::string> name;
-  std::optional<std::string> phone;
+  std::optional<std::vector<std::string>> phones;  // "phone" sets a single one
+  std::string phones_field = "phones";  // how errors name them ("phone" for the single one)
   std::optional<std::string> email;
   std::optional<std::string> company;
+  std::optional<std::string> address;
   std::optional<std::string> notes;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<int> vip_level;  // "vip": true is level 1 (or the level kept), false 0
   std::optional<bool> vip;
+  std::optional<boost::json::object> custom_fields;
 };
 
-// kInvalidValue naming the field.
+// At most this many numbers, tags and custom fields per customer.
+inline constexpr std::size_t kMaxPhones = 10;
+inline constexpr std::size_t kMaxTags = 32;
+inline constexpr std::size_t kMaxCustomFields = 50;
+
+// Applies `fields` to `c`, normalizing numbers (region CN for numbers without
+// a country code); kInvalidValue naming the field (e.g. "phones[1]").
+Status applyFields(Customer& c, const CustomerFields& fields);
 Status validateCustomer(const Customer& c);
 
 Result<Customer> createCustomer(store::Tx& tx, const CustomerFields& fields);
@@ -49,12 +73,19 @@ Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFi
 Status deleteCustomer(store::Tx& tx, std::int64_t id);
 
 struct CustomerFilter {
-  std::string phone;
+  std::string phone;  // any of the customer's numbers, however written
   std::optional<bool> vip;
+  std::string tag;
   std::string q;  // substring of name, company, phone or email
 };
 Result<store::Page> listCustomers(store::Session& session, std::int64_t tenant_id,
                                   const CustomerFilter& filter, const store::PageRequest& page);
-Customer customerFromRow(const store::Row& row);
+// The customers of a page, with their numbers and tags.
+Result<std::vector<Customer>> customersOf(store::Session& session, const store::Page& page);
+
+// Screen pop: the tenant's customers with `number` among their numbers
+// (matched by crm::lookupKey), at most `limit`, oldest first.
+Result<std::vector<Customer>> findByNumber(store::Session& session, std::int64_t tenant_id,
+                                           const std::string& number, int limit = 10);
 
 }  // namespace ting::crm

@@ -189,7 +189,7 @@ Status seedDemo(store::Store& store, const std::string& password, const Password
       for (const auto& dc : kDemoCustomers) {
         crm::CustomerFields f;
         f.name = dc.name;
-        f.phone = dc.phone;
+        f.phones = std::vector<std::string>{dc.phone};
         f.company = dc.company;
         f.notes = dc.notes;
         f.vip = dc.vip;

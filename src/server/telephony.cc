@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "common/event_loop.h"
+#include "crm/customers.h"
 #include "ivr/validate.h"
 #include "media/recording_writer.h"
 #include "tts/prompt_cache.h"
@@ -88,6 +90,31 @@ class Telephony::Prompts final : public calls::PromptSource {
  private:
   tts::PromptCache& cache_;
   std::string default_voice_;
+};
+
+// Screen pops: the CRM is read on a thread of its own, never on call control's.
+class Telephony::Customers final : public calls::CustomerLookup {
+ public:
+  explicit Customers(store::Store& store) : store_(store), loop_("crm-lookup") { loop_.start(); }
+  ~Customers() override { loop_.stop(); }
+
+  void lookup(std::int64_t tenant_id, std::string number,
+              std::function<void(std::vector<std::int64_t>)> done) override {
+    loop_.post([this, tenant_id, number = std::move(number), done = std::move(done)] {
+      std::vector<std::int64_t> ids;
+      Status s = store_.read([&](store::Session& session) -> Status {
+        TING_ASSIGN_OR_RETURN(auto found, crm::findByNumber(session, tenant_id, number));
+        for (const auto& c : found) ids.push_back(c.id);
+        return Status::ok();
+      });
+      if (!s.isOk()) spdlog::warn("screen pop lookup failed: {}", s.message());
+      done(std::move(ids));
+    });
+  }
+
+ private:
+  store::Store& store_;
+  EventLoop loop_;
 };
 
 Telephony::Telephony(const Config& config, store::Store& store, EventBus& bus,
@@ -368,6 +395,8 @@ Status Telephony::start() {
   sip_ = std::make_unique<sip::SipStack>(sc, directory_, calls_.get(), SystemClock::instance(),
                                          &metrics_);
   calls_->attach(sip_.get(), media_.get());
+  customers_ = std::make_unique<Customers>(store_);
+  calls_->setCustomerLookup(customers_.get());
   records_->start();
   // Recording retention: at start, then hourly.
   records_->startRetention(data, SystemClock::instance(), std::chrono::hours(1));
@@ -389,6 +418,7 @@ void Telephony::stop(int drain_s) {
   started_ = false;
   sip_->drain();
   calls_->stop(std::chrono::seconds(drain_s));
+  customers_.reset();  // lookups still running answer a stopped loop
   sip_->stop();
   media_->stop();  // closes the recordings still open
   records_->stop();

@@ -67,6 +67,8 @@ class Telephony {
   calls::FlowRegistry flows_;
   std::unique_ptr<tts::PromptCache> prompt_cache_;
   std::unique_ptr<Prompts> prompt_source_;
+  class Customers;
+  std::unique_ptr<Customers> customers_;
   std::unique_ptr<calls::CallRecords> records_;
   std::unique_ptr<calls::CallControl> calls_;
   std::unique_ptr<media::MediaEngine> media_;

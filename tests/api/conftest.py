@@ -129,7 +129,7 @@ def acme(shared):
     admin = shared.login("acme", "boss", T.OTHER_PASSWORD)
     me = T.expect(shared.api("GET", "/api/v1/me", token=admin), 200)
     customer = T.create_customer(shared, admin, name="Acme Secret Customer",
-                                 phone="13700001111", email="secret@acme.example",
+                                 phone="13700002222", email="secret@acme.example",
                                  company="Acme")
     agent = T.create_user(shared, admin, "agent", username="acme_agent")
     return {"tenant": body, "tenant_id": me["tenant"]["id"], "admin_token": admin,

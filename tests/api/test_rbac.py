@@ -221,6 +221,8 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("PUT", "/api/v1/queues/{name}/members"):
         members = [{"staff_no": n} for n in ("1001", "1002", "1003", "1004", "1005")]
         return method, "/api/v1/queues/support/members", {"members": members}, 200, None
+    if (method, path) == ("GET", "/api/v1/customers/lookup"):
+        return method, path + "?number=13800138000", None, 200, None
     if (method, path) == ("PATCH", "/api/v1/callbacks/{id}"):
         # No request to close here (calls make them): allowed roles reach the lookup.
         return method, "/api/v1/callbacks/999999999", {"status": "completed"}, 404, None

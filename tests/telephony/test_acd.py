@@ -140,6 +140,11 @@ def test_missed_offer_moves_on_then_bridge_recording_and_wrap_up(acd, phones, wo
         assert data["did"] == "4000" and data["queue"] == "support", data
         assert [s["node"] for s in data["ivr_path"]][-1] == "to_support", data
         assert data["wait_ms"] >= 0 and data["customer_lookup"] == CALLER_NUMBER, data
+        # The CRM found the demo customer with the caller's number.
+        assert data["customer_match"] == "one" and len(data["customer_ids"]) == 1, data
+        card = T.expect(acd.api("GET", f"/api/v1/customers/{data['customer_ids'][0]}",
+                                token=lead(acd)), 200)
+        assert card["phones"][0]["e164"] == "+86" + CALLER_NUMBER, card
         incoming = p1.wait_event("CALL_INCOMING", timeout=10)
         assert incoming.get("peeruri", "").startswith(f"sip:{CALLER_NUMBER}@"), incoming
         assert state_of(acd, "1001")["state"] == "ringing"

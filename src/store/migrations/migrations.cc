@@ -289,6 +289,37 @@ CREATE INDEX calls_parent ON calls (tenant_id, parent_ref);
 CREATE INDEX callback_requests_call ON callback_requests (tenant_id, call_ref);
 )sql";
 
+// The CRM: several numbers per customer, normalized to E.164 for lookups
+// (crm/phone.h), tags, an address, a VIP level and the tenant's own fields.
+constexpr const char* kV5Crm = R"sql(
+ALTER TABLE customers ADD COLUMN address TEXT;
+ALTER TABLE customers ADD COLUMN vip_level INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE customers ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';
+UPDATE customers SET vip_level = 1 WHERE vip <> 0;
+
+CREATE TABLE customer_phones (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  customer_id BIGINT NOT NULL REFERENCES customers(id),
+  number TEXT NOT NULL,
+  e164 TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  position INTEGER NOT NULL
+);
+CREATE INDEX customer_phones_lookup ON customer_phones (tenant_id, e164, customer_id);
+CREATE INDEX customer_phones_customer ON customer_phones (customer_id, position);
+INSERT INTO customer_phones (tenant_id, customer_id, number, e164, kind, position)
+  SELECT tenant_id, id, phone, phone, 'other', 0 FROM customers WHERE phone IS NOT NULL;
+
+CREATE TABLE customer_tags (
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  customer_id BIGINT NOT NULL REFERENCES customers(id),
+  tag TEXT NOT NULL,
+  PRIMARY KEY (customer_id, tag)
+);
+CREATE INDEX customer_tags_tag ON customer_tags (tenant_id, tag, customer_id);
+)sql";
+
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
   for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
     sql.replace(pos, from.size(), to);
@@ -316,6 +347,7 @@ const std::vector<Migration>& migrations() {
       {2, "telephony: SIP identities, trunks, numbers, IVR flows, calls", kV2Telephony},
       {3, "acd: queues, members, skills, agent state and queue event logs", kV3Acd},
       {4, "queued callbacks: attempts, retries, callback calls", kV4Callbacks},
+      {5, "crm: customers' numbers, tags, address, VIP level, custom fields", kV5Crm},
   };
   return kMigrations;
 }

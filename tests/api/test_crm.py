@@ -1,0 +1,122 @@
+"""The CRM's customer card: several numbers normalized with libphonenumber,
+lookups that match however a number is written (the screen pop), tags, VIP
+levels, the tenant's own fields, masking for roles that need not see numbers,
+and tenant isolation of lookups."""
+
+import random
+
+import tingtest as T
+
+
+def unique_mobile():
+    # 139 + 8 random digits: a valid Chinese mobile no other test uses.
+    return "139" + "".join(random.choice("0123456789") for _ in range(8))
+
+
+def test_numbers_are_normalized_and_found_however_written(shared, tok):
+    admin = tok("admin")
+    mobile = unique_mobile()
+    c = T.create_customer(shared, admin, name="号码 Numbers",
+                          phones=[f"+86 {mobile[:3]} {mobile[3:7]} {mobile[7:]}", "010-12345678",
+                                  "0" + mobile])
+    # The same mobile twice (+86 and 0-prefixed) is kept once; as entered, with E.164.
+    assert [(p["e164"], p["kind"]) for p in c["phones"]] == [
+        ("+86" + mobile, "mobile"), ("+861012345678", "landline")], c
+    assert c["phone"] == f"+86 {mobile[:3]} {mobile[3:7]} {mobile[7:]}", c
+    for written in (mobile, "+86" + mobile, "0086" + mobile, "0" + mobile,
+                    f"{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}"):
+        got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
+                                  query={"number": written}), 200)
+        assert got["key"] == "+86" + mobile, got
+        assert got["match"] == "one" and got["items"][0]["id"] == c["id"], (written, got)
+        listed = T.expect(shared.api("GET", "/api/v1/customers", token=admin,
+                                     query={"phone": written}), 200)["items"]
+        assert [x["id"] for x in listed] == [c["id"]], (written, listed)
+    # Several customers share a number: the agent chooses.
+    other = T.create_customer(shared, admin, name="同号 Same number", phone=mobile)
+    got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
+                              query={"number": mobile}), 200)
+    assert got["match"] == "several", got
+    assert {x["id"] for x in got["items"]} == {c["id"], other["id"]}
+    # Nobody: offer to create.
+    got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
+                              query={"number": "13000000001"}), 200)
+    assert got["match"] == "none" and got["items"] == [], got
+    T.assert_error(shared.api("GET", "/api/v1/customers/lookup", token=admin), 400,
+                   field="number")
+
+
+def test_invalid_numbers_are_refused_naming_the_entry(shared, tok):
+    admin = tok("admin")
+    T.assert_error(shared.api("POST", "/api/v1/customers", token=admin,
+                              json={"name": "Bad", "phones": ["13800138000", "1380013800"]}),
+                   422, field="phones[1]")
+    T.assert_error(shared.api("POST", "/api/v1/customers", token=admin,
+                              json={"name": "Bad", "phone": "12345"}), 422, field="phone")
+    T.assert_error(shared.api("POST", "/api/v1/customers", token=admin,
+                              json={"name": "Bad", "phones": [12]}), 422, field="phones[0]")
+    T.assert_error(shared.api("POST", "/api/v1/customers", token=admin,
+                              json={"name": "Bad", "phone": "13800138000",
+                                    "phones": ["13800138000"]}), 422, field="phone")
+    T.assert_error(shared.api("POST", "/api/v1/customers", token=admin,
+                              json={"name": "Bad", "vip_level": 6}), 422, field="vip_level")
+    T.assert_error(shared.api("POST", "/api/v1/customers", token=admin,
+                              json={"name": "Bad", "custom_fields": {"a b": 1}}), 422,
+                   field="custom_fields")
+    T.assert_error(shared.api("POST", "/api/v1/customers", token=admin,
+                              json={"name": "Bad", "custom_fields": {"x": {"y": 1}}}), 422,
+                   field="custom_fields.x")
+    T.assert_error(shared.api("POST", "/api/v1/customers", token=admin,
+                              json={"name": "Bad", "tags": [""]}), 422, field="tags")
+
+
+def test_tags_vip_levels_and_custom_fields(shared, tok):
+    admin = tok("admin")
+    tag = T.uniq("tag")
+    c = T.create_customer(shared, admin, name="标签 Tags", tags=[tag, "宽带", tag],
+                          vip_level=3, custom_fields={"contract_no": "HT-2026-001", "seats": 12},
+                          address="深圳市南山区科技园 1 号")
+    assert c["tags"] == sorted([tag, "宽带"]) and c["vip"] is True and c["vip_level"] == 3, c
+    assert c["custom_fields"] == {"contract_no": "HT-2026-001", "seats": 12}, c
+    listed = T.expect(shared.api("GET", "/api/v1/customers", token=admin,
+                                 query={"tag": tag}), 200)["items"]
+    assert [x["id"] for x in listed] == [c["id"]]
+    # vip true keeps a higher level; null removes a custom field; others stay.
+    c = T.expect(shared.api("PATCH", f"/api/v1/customers/{c['id']}", token=admin,
+                            json={"vip": True, "custom_fields": {"seats": None, "region": "华南"}}),
+                 200)
+    assert c["vip_level"] == 3 and c["custom_fields"] == {"contract_no": "HT-2026-001",
+                                                          "region": "华南"}, c
+    c = T.expect(shared.api("PATCH", f"/api/v1/customers/{c['id']}", token=admin,
+                            json={"vip": False, "tags": []}), 200)
+    assert c["vip_level"] == 0 and c["vip"] is False and c["tags"] == [], c
+    got = T.expect(shared.api("GET", f"/api/v1/customers/{c['id']}", token=admin), 200)
+    assert got == c
+
+
+def test_qa_inspectors_see_numbers_masked(shared, tok):
+    admin = tok("admin")
+    mobile = unique_mobile()
+    c = T.create_customer(shared, admin, name="隐私 Privacy", phone=mobile)
+    qa = tok("qa_inspector")
+    got = T.expect(shared.api("GET", f"/api/v1/customers/{c['id']}", token=qa), 200)
+    masked = mobile[:3] + "****" + mobile[-4:]
+    assert got["phone"] == masked, got
+    assert got["phones"][0]["e164"] == "+86" + mobile[:3] + "****" + mobile[-4:], got
+    assert mobile not in str(got)
+    found = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=qa,
+                                query={"number": mobile}), 200)
+    assert found["items"][0]["phone"] == masked and mobile not in str(found), found
+    # An agent sees the number.
+    agent = T.expect(shared.api("GET", f"/api/v1/customers/{c['id']}", token=tok("agent")), 200)
+    assert agent["phone"] == mobile
+
+
+def test_lookups_stay_in_the_tenant(shared, tok, acme):
+    # acme's customer has 13700002222; the demo tenant finds nobody by it.
+    got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=tok("admin"),
+                              query={"number": acme["customer"]["phone"]}), 200)
+    assert got["match"] == "none", got
+    mine = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=acme["admin_token"],
+                               query={"number": "+86 137 0000 2222"}), 200)
+    assert [x["id"] for x in mine["items"]] == [acme["customer"]["id"]], mine
