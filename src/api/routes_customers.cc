@@ -1,8 +1,11 @@
 // Customers of the caller's tenant (the CRM issue extends these).
 
+#include <boost/json/serialize.hpp>
+
 #include "api/api_context.h"
 #include "api/json_body.h"
 #include "api/list_params.h"
+#include "crm/customer_import.h"
 #include "crm/customers.h"
 #include "crm/phone.h"
 
@@ -17,6 +20,9 @@ const ListSpec kCustomerList{
     .default_sort = "id",
     .filters = {"phone", "vip", "tag", "q"},
 };
+
+constexpr std::size_t kMaxImportBytes = 50u << 20;
+constexpr std::size_t kMaxReportedProblems = 1000;
 
 // Roles that need not see customers' numbers get them masked (138****8000).
 bool masksPhones(const Call& call) { return call.principal->role == Role::kQaInspector; }
@@ -141,6 +147,46 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                .body = kCustomerFieldDocs,
                .success_status = 201,
                .success_description = "Created"}});
+
+  router.add(
+      {"POST",
+       "/api/v1/customers/import",
+       Access::kAuthenticated,
+       {Role::kTeamLead, Role::kSupervisor, Role::kAdmin},
+       [&ctx](Call& call) -> Result<Response> {
+         const std::string& csv = call.request.body;
+         TING_ASSIGN_OR_RETURN(crm::ImportReport report,
+                               crm::importCustomers(ctx.store, call.actor(), csv));
+         boost::json::array problems;
+         for (const auto& p : report.problems) {
+           if (problems.size() == kMaxReportedProblems) break;
+           problems.push_back({{"line", p.line},
+                               {"field", p.field.empty() ? boost::json::value(nullptr)
+                                                         : boost::json::value(p.field)},
+                               {"error", p.message}});
+         }
+         TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+           return tx.audit({.entity = "customer",
+                            .entity_id = "",
+                            .action = "import",
+                            .after_json = boost::json::serialize(boost::json::object{
+                                {"rows", report.rows},
+                                {"imported", report.imported},
+                                {"rejected", report.rejected}})});
+         }));
+         return jsonResponse({{"rows", report.rows},
+                              {"imported", report.imported},
+                              {"rejected", report.rejected},
+                              {"problems", std::move(problems)},
+                              {"problems_truncated", report.problems.size() > kMaxReportedProblems}});
+       },
+       {.summary = "Import customers from CSV (the body, UTF-8, at most 50 MiB): columns name, "
+                   "phone, email, company, tags (;), address, notes, others custom fields. Bad "
+                   "rows are reported (line, field, error; the first 1000) and the others "
+                   "imported. 400 when the header line is unusable.",
+        .tag = "customers",
+        .raw_body = "text/csv"},
+       kMaxImportBytes});
 
   router.add({"GET",
               "/api/v1/customers/lookup",

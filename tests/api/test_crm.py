@@ -120,3 +120,87 @@ def test_lookups_stay_in_the_tenant(shared, tok, acme):
     mine = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=acme["admin_token"],
                                query={"number": "+86 137 0000 2222"}), 200)
     assert [x["id"] for x in mine["items"]] == [acme["customer"]["id"]], mine
+
+
+IMPORT_CSV = (
+    "\ufeff姓名,电话,Email,company,tags,contract no\r\n"
+    "{tag} 王芳,+86 138-0000-{a},wf@example.cn,华为,vip;宽带,HT-1\r\n"
+    ",,nobody@example.cn,,,\r\n"                                   # neither name nor phone
+    "{tag} Bad number,1380000,,,,\r\n"                              # not a valid number
+    "\"{tag} quoted, name\",\"139{b}\",,\"Acme, Inc\",,HT-3\r\n"
+    "{tag} Too many,13700000000,a@b.cn,c,d,e,f\r\n"                # 7 fields, header has 6
+    "{tag} stray\"quote,13700000001,,,,\r\n"                        # malformed CSV
+    ",0755-8888{c},,,,\r\n"                                         # phone only: named by it
+)
+
+
+def import_text(tag):
+    return IMPORT_CSV.format(tag=tag, a=str(random.randint(1000, 9999)),
+                             b="".join(random.choice("0123456789") for _ in range(8)),
+                             c=str(random.randint(1000, 9999)))
+
+
+def test_csv_import_reports_bad_rows_and_imports_the_rest(shared, tok):
+    admin = tok("admin")
+    tag = T.uniq("imp")
+    text = import_text(tag)
+    st, _h, body = shared.api("POST", "/api/v1/customers/import", token=admin,
+                              data=text.encode(), headers={"Content-Type": "text/csv"})
+    assert st == 200, body
+    assert (body["rows"], body["imported"], body["rejected"]) == (7, 3, 4), body
+    assert [(p["line"], p["field"]) for p in body["problems"]] == [
+        (3, None), (4, "phone"), (6, None), (7, None)], body["problems"]
+    assert "neither a name nor a phone" in body["problems"][0]["error"]
+    assert "header has 6" in body["problems"][2]["error"]
+    # The good rows are there, whole, and found by search and by number.
+    found = T.expect(shared.api("GET", "/api/v1/customers", token=admin,
+                                query={"q": tag}), 200)["items"]
+    by_name = {c["name"]: c for c in found}
+    assert set(by_name) == {f"{tag} 王芳", f"{tag} quoted, name"}, by_name
+    wang = by_name[f"{tag} 王芳"]
+    assert wang["tags"] == ["vip", "宽带"] and wang["company"] == "华为", wang
+    assert wang["custom_fields"] == {"contract_no": "HT-1"}, wang
+    assert wang["phones"][0]["kind"] == "mobile"
+    assert by_name[f"{tag} quoted, name"]["company"] == "Acme, Inc"
+    landline = [line for line in text.splitlines() if line.startswith(",0755")][0]
+    number = landline.split(",")[1]
+    got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
+                              query={"number": number}), 200)
+    assert got["match"] == "one" and got["items"][0]["name"] == number, got
+    # A file without a usable header imports nothing.
+    st, _h, body = shared.api("POST", "/api/v1/customers/import", token=admin,
+                              data="email,company\r\na@b.cn,x\r\n".encode(),
+                              headers={"Content-Type": "text/csv"})
+    assert st == 400 and body["error"]["field"] == "header", body
+    # Agents do not import.
+    st, _h, _b = shared.api("POST", "/api/v1/customers/import", token=tok("agent"),
+                            data=text.encode(), headers={"Content-Type": "text/csv"})
+    assert st == 403
+
+
+def test_import_command_while_the_server_runs(server_factory, tmp_path):
+    srv = server_factory(name="import")
+    tag = T.uniq("cli")
+    csv_file = tmp_path / "customers.csv"
+    csv_file.write_text(import_text(tag), encoding="utf-8")
+    out = srv.cli("import", "customers", str(csv_file), "--tenant", "demo")
+    assert out.returncode == 0, (out.stdout, out.stderr)
+    summary = out.stdout.strip().splitlines()[-1]
+    assert summary.startswith("imported 3, rejected 4 (report: "), summary
+    report = summary[len("imported 3, rejected 4 (report: "):-1]
+    lines = open(report, encoding="utf-8").read().splitlines()
+    assert lines[0] == "line,field,error" and [l.split(",")[0] for l in lines[1:]] == [
+        "3", "4", "6", "7"], lines
+    # The server sees them at once.
+    admin = srv.role_token("admin")
+    found = T.expect(srv.api("GET", "/api/v1/customers", token=admin, query={"q": tag}),
+                     200)["items"]
+    assert len(found) == 2, found
+    # An explicit report path; a file that cannot be read; an unknown tenant.
+    mine = tmp_path / "mine.csv"
+    out = srv.cli("import", "customers", str(csv_file), "--tenant", "demo", "--report", str(mine))
+    assert out.returncode == 0 and mine.exists(), (out.stdout, out.stderr)
+    out = srv.cli("import", "customers", str(tmp_path / "missing.csv"), "--tenant", "demo")
+    assert out.returncode == 2 and "no such file" in out.stderr, out.stderr
+    out = srv.cli("import", "customers", str(csv_file), "--tenant", "nope")
+    assert out.returncode != 0 and "no tenant" in out.stderr, out.stderr
