@@ -85,7 +85,7 @@ void BM_CreateCustomerWithAudit(benchmark::State& state) {
   store::Actor actor{f.tenant, 1, "1001", "bench"};
   crm::CustomerFields fields;
   fields.name = "赵先生";
-  fields.phone = "13800138000";
+  fields.phones = std::vector<std::string>{"13800138000"};
   for (auto _ : state) {
     Status s = f.store->write(actor, [&](store::Tx& tx) -> Status {
       auto c = crm::createCustomer(tx, fields);

@@ -255,6 +255,25 @@ ting::Result<std::string> readPassword(const CommandLine& cl, bool& generated) {
   return ting::randomPassword(16);
 }
 
+// The storage and the tenant named by --tenant, for commands that work in one.
+ting::Result<std::pair<std::unique_ptr<ting::server::Storage>, ting::identity::Tenant>> openTenant(
+    const Config& config, const CommandLine& cl) {
+  using namespace ting;
+  auto slug = cl.options.find("--tenant");
+  if (slug == cl.options.end()) return invalidArgument("--tenant is required");
+  TING_ASSIGN_OR_RETURN(auto storage, server::Storage::open(config, nullptr));
+  identity::Tenant tenant;
+  Status s = storage->store().read([&](store::Session& session) -> Status {
+    TING_ASSIGN_OR_RETURN(tenant, identity::findTenantBySlug(session, slug->second));
+    return Status::ok();
+  });
+  if (!s.isOk()) {
+    return s.code() == StatusCode::kNotFound ? invalidArgument("no tenant '" + slug->second + "'")
+                                             : s;
+  }
+  return std::make_pair(std::move(storage), std::move(tenant));
+}
+
 int runUser(const Config& config, const CommandLine& cl) {
   using namespace ting;
   if (cl.positional.size() < 2) {
@@ -262,21 +281,12 @@ int runUser(const Config& config, const CommandLine& cl) {
     return 2;
   }
   const std::string& verb = cl.positional[1];
-  auto tenant_it = cl.options.find("--tenant");
-  if (tenant_it == cl.options.end()) return fail(ting::invalidArgument("--tenant is required"));
-  auto storage = server::Storage::open(config, nullptr);
-  if (!storage.isOk()) return fail(storage.status());
-  store::Store& st = (*storage)->store();
-  identity::Tenant tenant;
-  Status s = st.read([&](store::Session& session) -> Status {
-    TING_ASSIGN_OR_RETURN(tenant, identity::findTenantBySlug(session, tenant_it->second));
-    return Status::ok();
-  });
-  if (!s.isOk()) {
-    return fail(s.code() == StatusCode::kNotFound
-                    ? invalidArgument("no tenant '" + tenant_it->second + "'")
-                    : s);
-  }
+  auto opened = openTenant(config, cl);
+  if (!opened.isOk()) return fail(opened.status());
+  auto& storage = opened->first;
+  const identity::Tenant& tenant = opened->second;
+  store::Store& st = storage->store();
+  Status s;
   store::Actor actor{tenant.id, 0, "cli", "cli"};
   const PasswordParams params = server::passwordParams(config);
 
@@ -394,8 +404,6 @@ int runImport(const Config& config, const CommandLine& cl) {
     return 2;
   }
   const std::string& file = cl.positional[2];
-  auto tenant_it = cl.options.find("--tenant");
-  if (tenant_it == cl.options.end()) return fail(invalidArgument("--tenant is required"));
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) {
     std::fprintf(stderr, "ting: cannot read %s: %s\n", file.c_str(),
@@ -411,19 +419,11 @@ int runImport(const Config& config, const CommandLine& cl) {
       return 2;
     }
   }
-  auto storage = server::Storage::open(config, nullptr);
-  if (!storage.isOk()) return fail(storage.status());
-  store::Store& st = (*storage)->store();
-  identity::Tenant tenant;
-  Status s = st.read([&](store::Session& session) -> Status {
-    TING_ASSIGN_OR_RETURN(tenant, identity::findTenantBySlug(session, tenant_it->second));
-    return Status::ok();
-  });
-  if (!s.isOk()) {
-    return fail(s.code() == StatusCode::kNotFound
-                    ? invalidArgument("no tenant '" + tenant_it->second + "'")
-                    : s);
-  }
+  auto opened = openTenant(config, cl);
+  if (!opened.isOk()) return fail(opened.status());
+  auto& storage = opened->first;
+  const identity::Tenant& tenant = opened->second;
+  store::Store& st = storage->store();
   crm::ImportOptions options;
   std::size_t shown = 0;
   options.progress = [&shown](std::size_t done, std::size_t total, const crm::ImportReport& r) {

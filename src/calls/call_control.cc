@@ -496,18 +496,23 @@ void CallControl::transfer(Call& call, const ivr::Transfer& t) {
       sip_->invite(target_uri, from, sip::writeSdp(local, nullptr), std::move(credentials));
   by_leg_[call.agent_leg] = call.ref;
   media_->playTone(call.media, kRingbackPlayId, ringback());
-  const std::string ref = call.ref;
-  const sip::LegId leg = call.agent_leg;
-  call.transfer_timer =
-      loop_.addTimerAfter(std::chrono::seconds(config_.transfer_ring_s), [this, ref, leg] {
-        auto it = calls_.find(ref);
-        if (it == calls_.end() || it->second->agent_leg != leg || it->second->bridged) return;
-        it->second->transfer_timer = 0;
-        sip_->hangup(leg);  // CANCEL; onTerminated reports the failure
-      });
+  hangUpUnanswered(call, call.agent_leg);
   boost::json::object data{{"call_id", call.ref}, {target_key, target}};
   publish(call, "call.transferring", boost::json::serialize(data));
   snapshot(call);
+}
+
+void CallControl::hangUpUnanswered(Call& call, sip::LegId leg) {
+  const std::string ref = call.ref;
+  call.transfer_timer =
+      loop_.addTimerAfter(std::chrono::seconds(config_.transfer_ring_s), [this, ref, leg] {
+        auto it = calls_.find(ref);
+        if (it == calls_.end() || it->second->bridged) return;
+        it->second->transfer_timer = 0;
+        auto l = by_leg_.find(leg);
+        // CANCEL; onTerminated reports the failure.
+        if (l != by_leg_.end() && l->second == ref) sip_->hangup(leg);
+      });
 }
 
 void CallControl::transferFailed(Call& call, const std::string& why) {

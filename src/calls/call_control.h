@@ -181,6 +181,9 @@ class CallControl final : public sip::SipListener, public media::MediaListener {
   void play(Call& call, const ivr::Play& play);
   void transfer(Call& call, const ivr::Transfer& transfer);
   void transferFailed(Call& call, const std::string& why);
+  // Cancels `leg` of `call` if it is still ringing after transfer_ring_s
+  // (call.transfer_timer).
+  void hangUpUnanswered(Call& call, sip::LegId leg);
   void hangup(Call& call, const std::string& cause, const std::string& by);
   void finish(Call& call, const std::string& cause, const std::string& by);
   void publish(const Call& call, const std::string& name, std::string data_json);

@@ -956,6 +956,8 @@ void CallControl::announce(const std::string& ref) {
   if (!q.setup.callback_key.empty()) {
     text += "如不想等待，请按" + q.setup.callback_key + "，我们会给您回电。";
   }
+  // Repeats open with a comfort prompt: the caller is not forgotten.
+  if (waitedMs(call) >= 5000) text = "感谢您的耐心等待，您的来电对我们很重要。" + text;
   playText(call, kAnnouncePlayId, std::move(text));
 }
 

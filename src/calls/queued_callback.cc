@@ -180,15 +180,7 @@ void CallControl::dialCallback(Call& call) {
   if (qi != queues_.end()) {
     queueEvent(call, *qi->second, "callback_dialing", call.agent_staff_no, 0, attempt);
   }
-  const std::string ref = call.ref;
-  const sip::LegId leg = call.leg;
-  call.transfer_timer =
-      loop_.addTimerAfter(std::chrono::seconds(config_.transfer_ring_s), [this, ref, leg] {
-        auto it = calls_.find(ref);
-        if (it == calls_.end() || it->second->leg != leg || it->second->bridged) return;
-        it->second->transfer_timer = 0;
-        sip_->hangup(leg);  // CANCEL; onTerminated reports the miss
-      });
+  hangUpUnanswered(call, call.leg);
   boost::json::object data{{"call_id", call.ref},
                            {"callback_for", call.parent_ref},
                            {"number", call.callback_number},

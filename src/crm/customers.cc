@@ -17,6 +17,11 @@ constexpr const char* kColumns =
     "id, tenant_id, name, phone, email, company, notes, vip, created_at, updated_at, address, "
     "vip_level, custom_fields";
 
+// kColumns of customers joined as c.
+constexpr const char* kJoinedColumns =
+    "c.id, c.tenant_id, c.name, c.phone, c.email, c.company, c.notes, c.vip, c.created_at, "
+    "c.updated_at, c.address, c.vip_level, c.custom_fields";
+
 boost::json::value textOrNull(const std::string& s) {
   return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
 }
@@ -327,10 +332,18 @@ Result<store::Page> listCustomers(store::Session& session, std::int64_t tenant_i
                                   const CustomerFilter& filter, const store::PageRequest& page) {
   store::PageQuery q{.table = "customers", .columns = kColumns, .tenant_id = tenant_id};
   if (!filter.phone.empty()) {
-    q.filter_sql +=
-        " AND id IN (SELECT customer_id FROM customer_phones WHERE tenant_id = ? AND e164 = ?)";
-    q.filter_params.emplace_back(tenant_id);
-    q.filter_params.emplace_back(lookupKey(filter.phone));
+    // The few customers with the number first (by the lookup index), then
+    // the page among them: a subquery here would make SQLite walk the tenant.
+    TING_ASSIGN_OR_RETURN(auto ids, session.query("SELECT DISTINCT customer_id FROM "
+                                                  "customer_phones WHERE tenant_id = ? AND "
+                                                  "e164 = ? LIMIT 1000",
+                                                  {tenant_id, lookupKey(filter.phone)}));
+    if (ids.empty()) {
+      q.filter_sql += " AND 1 = 0";
+    } else {
+      q.filter_sql += " AND id IN (" + placeholders(ids.size()) + ")";
+      for (const auto& r : ids) q.filter_params.emplace_back(r.integer(0));
+    }
   }
   if (!filter.tag.empty()) {
     q.filter_sql +=
@@ -366,12 +379,13 @@ Result<std::vector<Customer>> findByNumber(store::Session& session, std::int64_t
   const std::string key = lookupKey(number);
   std::vector<Customer> out;
   if (key.empty()) return out;
+  // From the number's index to the customers, never a walk of the tenant.
   TING_ASSIGN_OR_RETURN(
       auto rows,
-      session.query(std::string("SELECT ") + kColumns +
-                        " FROM customers WHERE tenant_id = ? AND id IN (SELECT customer_id FROM "
-                        "customer_phones WHERE tenant_id = ? AND e164 = ?) ORDER BY id LIMIT ?",
-                    {tenant_id, tenant_id, key, std::int64_t{limit}}));
+      session.query(std::string("SELECT ") + kJoinedColumns +
+                        " FROM customer_phones p JOIN customers c ON c.id = p.customer_id WHERE "
+                        "p.tenant_id = ? AND p.e164 = ? AND c.tenant_id = ? ORDER BY c.id LIMIT ?",
+                    {tenant_id, key, tenant_id, std::int64_t{limit}}));
   for (const auto& r : rows) out.push_back(fromRow(r));
   TING_RETURN_IF_ERROR(loadDetails(session, out));
   return out;
