@@ -4,9 +4,10 @@
 // the ways callers' numbers arrive (13800138000, +86…, 0…), and prints p50,
 // p99 and max. Also times the import of a CSV of 10,000 customers.
 //
-//   bench_crm [--customers N] [--lookups N] [--db URL]
+//   bench_crm [--customers N] [--lookups N] [--db URL] [--reuse 1]
 // --db: a SQLite file (default: a fresh one in /tmp) or postgresql://…;
-// the tenant "bench-crm" is created (or emptied) first.
+// the tenant "bench-crm" is created (or emptied) first. --reuse 1 keeps the
+// customers of an earlier run of the same size (time the lookups again).
 
 #include <algorithm>
 #include <chrono>
@@ -50,17 +51,22 @@ void report(const char* what, std::vector<double>& v) {
 int main(int argc, char** argv) {
   std::int64_t customers = 1'000'000, lookups = 10'000;
   std::string url;
+  bool reuse = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--customers") customers = std::atoll(argv[i + 1]);
     if (a == "--lookups") lookups = std::atoll(argv[i + 1]);
     if (a == "--db") url = argv[i + 1];
+    if (a == "--reuse") reuse = std::string(argv[i + 1]) == "1";
   }
-  if (url.empty()) {
+  if (url.empty() && !reuse) {
     auto dir = std::filesystem::temp_directory_path() / "ting-bench-crm";
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     url = (dir / "ting.db").string();
+  }
+  if (url.empty()) {
+    url = (std::filesystem::temp_directory_path() / "ting-bench-crm" / "ting.db").string();
   }
   auto db = store::openDatabase(url, {});
   if (!db.isOk()) {
@@ -74,10 +80,31 @@ int main(int argc, char** argv) {
   EventBus bus;
   store::Store st(**db, bus, SystemClock::instance());
   std::int64_t tenant = 0;
+  bool customers_kept = false;
   Status s = st.write({0, 0, "bench", ""}, [&](store::Tx& tx) -> Status {
     auto found = identity::findTenantBySlug(tx.session(), "bench-crm");
     if (found.isOk()) {
       tenant = found->id;
+      if (reuse) {
+        TING_ASSIGN_OR_RETURN(auto n, tx.session().queryOne(
+                                          "SELECT COUNT(*) FROM customers WHERE tenant_id = ? "
+                                          "AND name NOT LIKE '导入客户%'",
+                                          {tenant}));
+        if (n.integer(0) == customers) {
+          TING_RETURN_IF_ERROR(tx.session().exec(
+              "DELETE FROM customer_phones WHERE tenant_id = ? AND customer_id IN (SELECT id "
+              "FROM customers WHERE tenant_id = ? AND name LIKE '导入客户%')",
+              {tenant, tenant}));
+          TING_RETURN_IF_ERROR(tx.session().exec(
+              "DELETE FROM customer_tags WHERE tenant_id = ? AND customer_id IN (SELECT id "
+              "FROM customers WHERE tenant_id = ? AND name LIKE '导入客户%')",
+              {tenant, tenant}));
+          TING_RETURN_IF_ERROR(tx.session().exec(
+              "DELETE FROM customers WHERE tenant_id = ? AND name LIKE '导入客户%'", {tenant}));
+          customers_kept = true;
+          return Status::ok();
+        }
+      }
       TING_RETURN_IF_ERROR(
           tx.session().exec("DELETE FROM customer_phones WHERE tenant_id = ?", {tenant}));
       TING_RETURN_IF_ERROR(
@@ -97,7 +124,7 @@ int main(int argc, char** argv) {
   // the per-row audit), so a million customers take a minute, not an hour.
   const auto fill_start = Steady::now();
   const std::int64_t batch = 5000;
-  for (std::int64_t from = 0; from < customers; from += batch) {
+  for (std::int64_t from = 0; from < customers && !customers_kept; from += batch) {
     s = st.write({tenant, 0, "bench", ""}, [&](store::Tx& tx) -> Status {
       for (std::int64_t i = from; i < std::min(customers, from + batch); ++i) {
         std::string name = std::string(kSurnames[i % 10]) + kGiven[(i / 10) % 10] + " #" +
@@ -131,7 +158,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::printf("%s: %lld customers generated in %.1f s\n", (*db)->describe().c_str(),
+  std::printf(customers_kept ? "%s: %lld customers kept (%.1f s)\n"
+                             : "%s: %lld customers generated in %.1f s\n", (*db)->describe().c_str(),
               static_cast<long long>(customers), ms(Steady::now() - fill_start) / 1000);
 
   std::mt19937_64 rng(42);

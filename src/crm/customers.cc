@@ -89,11 +89,14 @@ Status loadDetails(store::Session& session, std::vector<Customer>& customers) {
   return Status::ok();
 }
 
-// Replaces the stored numbers and tags of `c` with its own.
-Status saveDetails(store::Tx& tx, const Customer& c) {
+// Replaces the stored numbers and tags of `c` with its own (a new customer
+// has none to replace).
+Status saveDetails(store::Tx& tx, const Customer& c, bool fresh) {
   store::Session& s = tx.session();
-  TING_RETURN_IF_ERROR(s.exec("DELETE FROM customer_phones WHERE customer_id = ?", {c.id}));
-  TING_RETURN_IF_ERROR(s.exec("DELETE FROM customer_tags WHERE customer_id = ?", {c.id}));
+  if (!fresh) {
+    TING_RETURN_IF_ERROR(s.exec("DELETE FROM customer_phones WHERE customer_id = ?", {c.id}));
+    TING_RETURN_IF_ERROR(s.exec("DELETE FROM customer_tags WHERE customer_id = ?", {c.id}));
+  }
   for (std::size_t i = 0; i < c.phones.size(); ++i) {
     const auto& p = c.phones[i];
     TING_RETURN_IF_ERROR(s.exec(
@@ -253,7 +256,7 @@ Result<Customer> createCustomer(store::Tx& tx, const CustomerFields& fields) {
            c.updated_at, store::textOrNull(c.address), std::int64_t{c.vip_level},
            boost::json::serialize(c.custom_fields)}));
   c.id = row.integer(0);
-  TING_RETURN_IF_ERROR(saveDetails(tx, c));
+  TING_RETURN_IF_ERROR(saveDetails(tx, c, /*fresh=*/true));
   std::string after = boost::json::serialize(toJson(c));
   TING_RETURN_IF_ERROR(tx.audit({.entity = "customer",
                                  .entity_id = std::to_string(c.id),
@@ -300,7 +303,7 @@ Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFi
        store::textOrNull(after.company), store::textOrNull(after.notes),
        std::int64_t{after.vip_level > 0}, after.updated_at, store::textOrNull(after.address),
        std::int64_t{after.vip_level}, boost::json::serialize(after.custom_fields), tenant, id}));
-  if (fields.phones || fields.tags) TING_RETURN_IF_ERROR(saveDetails(tx, after));
+  if (fields.phones || fields.tags) TING_RETURN_IF_ERROR(saveDetails(tx, after, /*fresh=*/false));
   std::string after_text = boost::json::serialize(toJson(after));
   TING_RETURN_IF_ERROR(tx.audit({.entity = "customer",
                                  .entity_id = std::to_string(id),
