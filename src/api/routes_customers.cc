@@ -255,6 +255,53 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
               },
               {.summary = "Change a customer.", .tag = "customers", .body = kCustomerFieldDocs}});
 
+  router.add({"GET",
+              "/api/v1/customers/{id}/duplicates",
+              Access::kAuthenticated,
+              writers,
+              [&ctx](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+                std::vector<crm::Duplicate> found;
+                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+                  TING_ASSIGN_OR_RETURN(found,
+                                        crm::findDuplicates(s, call.principal->tenant_id, id));
+                  return Status::ok();
+                }));
+                boost::json::array items;
+                for (const auto& d : found) {
+                  boost::json::array why;
+                  for (const auto& r : d.reasons) why.push_back(boost::json::value(r));
+                  items.push_back({{"customer", crm::toJson(d.customer)}, {"reasons", why}});
+                }
+                return jsonResponse({{"items", std::move(items)}});
+              },
+              {.summary = "Likely duplicates of a customer: others sharing a number or the "
+                          "e-mail, or with the same name and company (reasons: phone, email, "
+                          "name_company).",
+               .tag = "customers"}});
+
+  router.add({"POST",
+              "/api/v1/customers/{id}/merge",
+              Access::kAuthenticated,
+              {Role::kTeamLead, Role::kSupervisor, Role::kAdmin},
+              [&ctx](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+                JsonBody body(call.request.body);
+                auto from = body.integer("from", kRequired, 1);
+                TING_RETURN_IF_ERROR(body.finish());
+                crm::Customer c;
+                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+                  TING_ASSIGN_OR_RETURN(c, crm::mergeCustomers(tx, id, *from));
+                  return Status::ok();
+                }));
+                return jsonResponse(crm::toJson(c));
+              },
+              {.summary = "Merge customer `from` into this one: numbers, tags and custom fields "
+                          "joined (this one wins a conflict), empty fields filled, `from` "
+                          "deleted; audited as merge.",
+               .tag = "customers",
+               .body = {{"from", "integer", true, "the duplicate's id"}}}});
+
   router.add({"DELETE",
               "/api/v1/customers/{id}",
               Access::kAuthenticated,

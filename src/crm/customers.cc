@@ -394,4 +394,117 @@ Result<std::vector<Customer>> findByNumber(store::Session& session, std::int64_t
   return out;
 }
 
+Result<std::vector<Duplicate>> findDuplicates(store::Session& session, std::int64_t tenant_id,
+                                              std::int64_t id, int limit) {
+  TING_ASSIGN_OR_RETURN(Customer c, getCustomer(session, tenant_id, id));
+  std::map<std::int64_t, std::vector<std::string>> reasons;
+  auto note = [&](const store::Rows& rows, const char* why) {
+    for (const auto& r : rows) {
+      auto& list = reasons[r.integer(0)];
+      if (r.integer(0) != id && std::find(list.begin(), list.end(), why) == list.end()) {
+        list.push_back(why);
+      }
+    }
+  };
+  for (const auto& p : c.phones) {
+    TING_ASSIGN_OR_RETURN(auto rows, session.query("SELECT customer_id FROM customer_phones "
+                                                   "WHERE tenant_id = ? AND e164 = ? LIMIT ?",
+                                                   {tenant_id, p.e164, std::int64_t{limit} + 1}));
+    note(rows, "phone");
+  }
+  if (!c.email.empty()) {
+    TING_ASSIGN_OR_RETURN(auto rows, session.query("SELECT id FROM customers WHERE tenant_id = ? "
+                                                   "AND LOWER(email) = LOWER(?) LIMIT ?",
+                                                   {tenant_id, c.email, std::int64_t{limit} + 1}));
+    note(rows, "email");
+  }
+  if (!c.company.empty()) {
+    TING_ASSIGN_OR_RETURN(auto rows,
+                          session.query("SELECT id FROM customers WHERE tenant_id = ? AND name = "
+                                        "? AND company = ? LIMIT ?",
+                                        {tenant_id, c.name, c.company, std::int64_t{limit} + 1}));
+    note(rows, "name_company");
+  }
+  std::vector<Duplicate> out;
+  for (auto& [other, why] : reasons) {
+    if (other == id || why.empty()) continue;
+    if (static_cast<int>(out.size()) == limit) break;
+    TING_ASSIGN_OR_RETURN(Customer d, getCustomer(session, tenant_id, other));
+    out.push_back({std::move(d), std::move(why)});
+  }
+  return out;
+}
+
+Result<Customer> mergeCustomers(store::Tx& tx, std::int64_t into, std::int64_t from) {
+  const std::int64_t tenant = tx.actor().tenant_id;
+  if (into == from) return invalidValue("a customer cannot be merged into itself", "from");
+  TING_ASSIGN_OR_RETURN(Customer target, getCustomer(tx.session(), tenant, into));
+  auto source = getCustomer(tx.session(), tenant, from);
+  if (!source.isOk()) {
+    return source.status().code() == StatusCode::kNotFound
+               ? invalidValue("no customer " + std::to_string(from) + " to merge", "from")
+               : source.status();
+  }
+  const Customer before = target;
+  for (const auto& p : source->phones) {
+    const bool have = std::any_of(target.phones.begin(), target.phones.end(),
+                                  [&](const CustomerPhone& o) { return o.e164 == p.e164; });
+    if (have) continue;
+    if (target.phones.size() == kMaxPhones) {
+      return conflict("together they have more than " + std::to_string(kMaxPhones) +
+                          " numbers; remove some first",
+                      "from");
+    }
+    target.phones.push_back(p);
+  }
+  for (const auto& t : source->tags) {
+    if (std::find(target.tags.begin(), target.tags.end(), t) == target.tags.end()) {
+      target.tags.push_back(t);
+    }
+  }
+  std::sort(target.tags.begin(), target.tags.end());
+  if (target.tags.size() > kMaxTags) target.tags.resize(kMaxTags);
+  for (const auto& [k, v] : source->custom_fields) {
+    if (!target.custom_fields.contains(k) && target.custom_fields.size() < kMaxCustomFields) {
+      target.custom_fields[k] = v;
+    }
+  }
+  for (auto [mine, theirs] : {std::pair{&target.email, &source->email},
+                              std::pair{&target.company, &source->company},
+                              std::pair{&target.address, &source->address}}) {
+    if (mine->empty()) *mine = *theirs;
+  }
+  if (!source->notes.empty()) {
+    target.notes = target.notes.empty() ? source->notes : target.notes + "\n" + source->notes;
+    if (target.notes.size() > 10000) target.notes.resize(10000);
+  }
+  target.vip_level = std::max(target.vip_level, source->vip_level);
+  target.updated_at = tx.now();
+  TING_RETURN_IF_ERROR(tx.session().exec(
+      "UPDATE customers SET phone = ?, email = ?, company = ?, notes = ?, vip = ?, "
+      "updated_at = ?, address = ?, vip_level = ?, custom_fields = ? WHERE tenant_id = ? AND "
+      "id = ?",
+      {store::textOrNull(mainNumber(target)), store::textOrNull(target.email),
+       store::textOrNull(target.company), store::textOrNull(target.notes),
+       std::int64_t{target.vip_level > 0}, target.updated_at, store::textOrNull(target.address),
+       std::int64_t{target.vip_level}, boost::json::serialize(target.custom_fields), tenant,
+       into}));
+  // The source's rows go first: its numbers then belong to the target.
+  TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_phones WHERE customer_id = ?", {from}));
+  TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_tags WHERE customer_id = ?", {from}));
+  TING_RETURN_IF_ERROR(
+      tx.session().exec("DELETE FROM customers WHERE tenant_id = ? AND id = ?", {tenant, from}));
+  TING_RETURN_IF_ERROR(saveDetails(tx, target, /*fresh=*/false));
+  boost::json::object before_json{{"into", toJson(before)}, {"from", toJson(*source)}};
+  const std::string after = boost::json::serialize(toJson(target));
+  TING_RETURN_IF_ERROR(tx.audit({.entity = "customer",
+                                 .entity_id = std::to_string(into),
+                                 .action = "merge",
+                                 .before_json = boost::json::serialize(before_json),
+                                 .after_json = after}));
+  tx.emit({"customers", "customer.merged", tenant, 0,
+           boost::json::serialize(boost::json::object{{"id", into}, {"merged_id", from}})});
+  return target;
+}
+
 }  // namespace ting::crm

@@ -88,4 +88,18 @@ Result<std::vector<Customer>> customersOf(store::Session& session, const store::
 Result<std::vector<Customer>> findByNumber(store::Session& session, std::int64_t tenant_id,
                                            const std::string& number, int limit = 10);
 
+// Duplicate detection: other customers of the tenant sharing a number or the
+// e-mail with `id`, or with the same name and company; each with why.
+struct Duplicate {
+  Customer customer;
+  std::vector<std::string> reasons;  // "phone", "email", "name_company"
+};
+Result<std::vector<Duplicate>> findDuplicates(store::Session& session, std::int64_t tenant_id,
+                                              std::int64_t id, int limit = 20);
+
+// Merges customer `from` into `into`: numbers (up to kMaxPhones), tags and
+// custom fields are joined (`into` wins on a conflict), empty fields of
+// `into` are filled from `from`, and `from` is deleted. Audited as a merge.
+Result<Customer> mergeCustomers(store::Tx& tx, std::int64_t into, std::int64_t from);
+
 }  // namespace ting::crm

@@ -204,3 +204,41 @@ def test_import_command_while_the_server_runs(server_factory, tmp_path):
     assert out.returncode == 2 and "no such file" in out.stderr, out.stderr
     out = srv.cli("import", "customers", str(csv_file), "--tenant", "nope")
     assert out.returncode != 0 and "no tenant" in out.stderr, out.stderr
+
+
+def test_duplicates_are_found_and_merged(shared, tok):
+    admin = tok("admin")
+    mobile = unique_mobile()
+    tag = T.uniq("dup")
+    a = T.create_customer(shared, admin, name="合并 Keep", phones=[mobile], tags=[tag],
+                          custom_fields={"level": "gold"}, vip_level=1)
+    b = T.create_customer(shared, admin, name="合并 Other", phones=["0" + mobile, "010-87654321"],
+                          email=f"{tag}@example.cn", tags=["宽带"], address="北京",
+                          custom_fields={"level": "silver", "since": 2019}, vip_level=4,
+                          notes="second card")
+    c = T.create_customer(shared, admin, name="合并 Third", email=f"{tag}@EXAMPLE.cn")
+    dups = T.expect(shared.api("GET", f"/api/v1/customers/{b['id']}/duplicates", token=admin),
+                    200)["items"]
+    reasons = {d["customer"]["id"]: d["reasons"] for d in dups}
+    assert reasons == {a["id"]: ["phone"], c["id"]: ["email"]}, reasons
+    merged = T.expect(shared.api("POST", f"/api/v1/customers/{a['id']}/merge", token=admin,
+                                 json={"from": b["id"]}), 200)
+    assert [p["e164"] for p in merged["phones"]] == ["+86" + mobile, "+861087654321"], merged
+    assert merged["tags"] == sorted([tag, "宽带"]) and merged["address"] == "北京", merged
+    assert merged["custom_fields"] == {"level": "gold", "since": 2019}, merged
+    assert merged["vip_level"] == 4 and merged["email"] == f"{tag}@example.cn", merged
+    assert merged["notes"] == "second card", merged
+    T.assert_error(shared.api("GET", f"/api/v1/customers/{b['id']}", token=admin), 404)
+    got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
+                              query={"number": "010-87654321"}), 200)
+    assert [x["id"] for x in got["items"]] == [a["id"]], got
+    audit = T.expect(shared.api("GET", "/api/v1/audit", token=admin,
+                                query={"entity_id": a["id"], "action": "merge"}), 200)["items"]
+    assert audit and audit[0]["before"]["from"]["id"] == b["id"], audit
+    # Refusals: into itself, an unknown id, agents.
+    T.assert_error(shared.api("POST", f"/api/v1/customers/{a['id']}/merge", token=admin,
+                              json={"from": a["id"]}), 422, field="from")
+    T.assert_error(shared.api("POST", f"/api/v1/customers/{a['id']}/merge", token=admin,
+                              json={"from": b["id"]}), 422, field="from")
+    T.assert_error(shared.api("POST", f"/api/v1/customers/{a['id']}/merge", token=tok("agent"),
+                              json={"from": c["id"]}), 403)

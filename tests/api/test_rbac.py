@@ -221,6 +221,11 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("PUT", "/api/v1/queues/{name}/members"):
         members = [{"staff_no": n} for n in ("1001", "1002", "1003", "1004", "1005")]
         return method, "/api/v1/queues/support/members", {"members": members}, 200, None
+    if (method, path) == ("GET", "/api/v1/customers/{id}/duplicates"):
+        return method, f"/api/v1/customers/{cid}/duplicates", None, 200, None
+    if (method, path) == ("POST", "/api/v1/customers/{id}/merge"):
+        # Into itself: refused after the role check (422), nothing merged.
+        return method, f"/api/v1/customers/{cid}/merge", {"from": cid}, 422, None
     if (method, path) == ("POST", "/api/v1/customers/import"):
         # A header only: nothing is imported, the answer is the (empty) report.
         return method, path, b"name,phone\r\n", 200, None
