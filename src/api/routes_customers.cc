@@ -23,6 +23,7 @@ const ListSpec kCustomerList{
 
 constexpr std::size_t kMaxImportBytes = 50u << 20;
 constexpr std::size_t kMaxReportedProblems = 1000;
+constexpr std::size_t kTimelineLimit = 200;
 
 // Roles that need not see customers' numbers get them masked (138****8000).
 bool masksPhones(const Call& call) { return call.principal->role == Role::kQaInspector; }
@@ -254,6 +255,85 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                 return jsonResponse(crm::toJson(c));
               },
               {.summary = "Change a customer.", .tag = "customers", .body = kCustomerFieldDocs}});
+
+  router.add(
+      {"GET",
+       "/api/v1/customers/{id}/timeline",
+       Access::kAuthenticated,
+       readers,
+       [&ctx](Call& call) -> Result<Response> {
+         TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+         const std::int64_t tenant = call.principal->tenant_id;
+         const bool mask = masksPhones(call);
+         auto number = [mask](const store::Row& r, size_t i) -> boost::json::value {
+           if (r.isNull(i)) return nullptr;
+           return boost::json::value(mask ? crm::maskPhone(r.text(i)) : r.text(i));
+         };
+         auto text = [](const store::Row& r, size_t i) -> boost::json::value {
+           return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(r.text(i));
+         };
+         auto time = [](const store::Row& r, size_t i) -> boost::json::value {
+           return r.isNull(i) ? boost::json::value(nullptr)
+                              : boost::json::value(formatTimestamp(r.integer(i)));
+         };
+         std::vector<std::pair<std::int64_t, boost::json::object>> events;
+         // A read of personal data, audited like the card itself.
+         TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+           store::Session& s = tx.session();
+           TING_RETURN_IF_ERROR(crm::getCustomer(s, tenant, id).status());
+           TING_ASSIGN_OR_RETURN(
+               auto calls,
+               s.query("SELECT call_ref, direction, from_number, to_number, state, arrived_at, "
+                       "answered_at, ended_at, end_cause, queue, agent_staff_no, satisfaction, "
+                       "recording_path, recording_deleted_at, parent_ref FROM calls WHERE "
+                       "tenant_id = ? AND customer_id = ? ORDER BY arrived_at DESC LIMIT ?",
+                       {tenant, id, std::int64_t{kTimelineLimit}}));
+           for (const auto& r : calls) {
+             boost::json::object e{
+                 {"type", "call"},         {"at", formatTimestamp(r.integer(5))},
+                 {"call_id", r.text(0)},   {"direction", r.text(1)},
+                 {"from", number(r, 2)},   {"to", number(r, 3)},
+                 {"state", r.text(4)},     {"answered_at", time(r, 6)},
+                 {"ended_at", time(r, 7)}, {"end_cause", text(r, 8)},
+                 {"queue", text(r, 9)},    {"agent", text(r, 10)},
+                 {"satisfaction", r.isNull(11) ? boost::json::value(nullptr)
+                                               : boost::json::value(r.integer(11))},
+                 {"has_recording", !r.isNull(12) && r.isNull(13)},
+                 {"parent_id", text(r, 14)}};
+             events.emplace_back(r.integer(5), std::move(e));
+           }
+           TING_ASSIGN_OR_RETURN(
+               auto callbacks,
+               s.query("SELECT r.id, r.call_ref, r.number, r.source, r.status, r.attempts, "
+                       "r.created_at, r.updated_at FROM callback_requests r JOIN calls c ON "
+                       "c.tenant_id = r.tenant_id AND c.call_ref = r.call_ref WHERE r.tenant_id "
+                       "= ? AND c.customer_id = ? ORDER BY r.created_at DESC LIMIT ?",
+                       {tenant, id, std::int64_t{kTimelineLimit}}));
+           for (const auto& r : callbacks) {
+             boost::json::object e{{"type", "callback"},        {"at", formatTimestamp(r.integer(6))},
+                                   {"callback_id", r.integer(0)}, {"call_id", text(r, 1)},
+                                   {"number", number(r, 2)},      {"source", r.text(3)},
+                                   {"status", r.text(4)},         {"attempts", r.integer(5)},
+                                   {"updated_at", time(r, 7)}};
+             events.emplace_back(r.integer(6), std::move(e));
+           }
+           return tx.audit({.entity = "customer",
+                            .entity_id = std::to_string(id),
+                            .action = "read_timeline"});
+         }));
+         std::stable_sort(events.begin(), events.end(),
+                          [](const auto& a, const auto& b) { return a.first > b.first; });
+         boost::json::array items;
+         for (auto& [at, e] : events) {
+           if (items.size() == kTimelineLimit) break;
+           items.push_back(std::move(e));
+         }
+         return jsonResponse({{"items", std::move(items)}});
+       },
+       {.summary = "The customer's timeline, newest first: calls (direction, queue, agent, "
+                   "satisfaction, whether recorded) and callback requests; audited. Calls are "
+                   "linked when the screen pop found exactly this customer.",
+        .tag = "customers"}});
 
   router.add({"GET",
               "/api/v1/customers/{id}/duplicates",

@@ -734,6 +734,7 @@ void CallControl::lookupCustomer(Call& call, const std::string& number) {
       Call& c = *it->second;
       c.customer_ids = ids;
       c.customers_known = true;
+      if (ids.size() == 1) records_.customerMatched(c.tenant_id, c.ref, ids.front());
       boost::json::array list;
       for (auto id : ids) list.push_back(id);
       publish(c, "call.customers",

@@ -105,6 +105,14 @@ void CallRecords::satisfaction(std::int64_t tenant_id, std::string ref, int scor
   });
 }
 
+void CallRecords::customerMatched(std::int64_t tenant_id, std::string ref,
+                                  std::int64_t customer_id) {
+  write(tenant_id, [=](store::Tx& tx) -> Status {
+    return tx.session().exec("UPDATE calls SET customer_id = ? WHERE tenant_id = ? AND call_ref = ?",
+                             {customer_id, tenant_id, ref});
+  });
+}
+
 void CallRecords::queueEvent(QueueEvent e) {
   const std::int64_t tenant = e.tenant_id;
   write(tenant, [e = std::move(e)](store::Tx& tx) -> Status {

@@ -73,6 +73,8 @@ class CallRecords {
   void agentConnected(std::int64_t tenant_id, std::string ref, std::string staff_no,
                       UnixMillis at);
   void satisfaction(std::int64_t tenant_id, std::string ref, int score);
+  // The screen pop found exactly this customer for the call.
+  void customerMatched(std::int64_t tenant_id, std::string ref, std::int64_t customer_id);
   void queueEvent(QueueEvent event);
   void agentStateChanged(AgentStateChange change);
   // A caller who asked to be called back from a queue (source 'queue:<name>'):

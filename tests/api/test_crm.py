@@ -242,3 +242,15 @@ def test_duplicates_are_found_and_merged(shared, tok):
                               json={"from": b["id"]}), 422, field="from")
     T.assert_error(shared.api("POST", f"/api/v1/customers/{a['id']}/merge", token=tok("agent"),
                               json={"from": c["id"]}), 403)
+
+
+def test_timeline_of_a_customer_without_calls(shared, tok):
+    admin = tok("admin")
+    c = T.create_customer(shared, admin, name="时间线 Timeline", phone=unique_mobile())
+    body = T.expect(shared.api("GET", f"/api/v1/customers/{c['id']}/timeline", token=admin), 200)
+    assert body == {"items": []}, body
+    T.assert_error(shared.api("GET", "/api/v1/customers/999999999/timeline", token=admin), 404)
+    audit = T.expect(shared.api("GET", "/api/v1/audit", token=admin,
+                                query={"entity_id": c["id"], "action": "read_timeline"}),
+                     200)["items"]
+    assert len(audit) == 1, audit

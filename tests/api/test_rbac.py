@@ -221,6 +221,8 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("PUT", "/api/v1/queues/{name}/members"):
         members = [{"staff_no": n} for n in ("1001", "1002", "1003", "1004", "1005")]
         return method, "/api/v1/queues/support/members", {"members": members}, 200, None
+    if (method, path) == ("GET", "/api/v1/customers/{id}/timeline"):
+        return method, f"/api/v1/customers/{cid}/timeline", None, 200, None
     if (method, path) == ("GET", "/api/v1/customers/{id}/duplicates"):
         return method, f"/api/v1/customers/{cid}/duplicates", None, 200, None
     if (method, path) == ("POST", "/api/v1/customers/{id}/merge"):

@@ -367,6 +367,16 @@ def test_queued_callback_keeps_the_place_then_an_agent_calls_the_customer(acd, p
     # The recording starts when the customer answers: agent's tone on the right.
     _left, right = recording_of(acd, cb_id)
     assert share_of_tone(right, 0.5, 3.0, AGENT_HZ) >= 0.8
+    # The demo customer with the caller's number: both calls and the request on their timeline.
+    customer = T.expect(acd.api("GET", "/api/v1/customers/lookup", token=lead(acd),
+                                query={"number": CALLER_NUMBER}), 200)["items"][0]
+    timeline = T.expect(acd.api("GET", f"/api/v1/customers/{customer['id']}/timeline",
+                                token=lead(acd)), 200)["items"]
+    kinds = {(e["type"], e.get("call_id")) for e in timeline}
+    assert {("call", call_id), ("call", cb_id), ("callback", call_id)} <= kinds, timeline
+    cb_entry = [e for e in timeline if e["type"] == "call" and e["call_id"] == cb_id][0]
+    assert cb_entry["direction"] == "outbound" and cb_entry["parent_id"] == call_id, cb_entry
+    assert cb_entry["agent"] == "1003" and cb_entry["has_recording"] is True, cb_entry
 
 
 def test_queued_callback_tries_again_then_gives_up(acd, phones):

@@ -320,6 +320,13 @@ CREATE TABLE customer_tags (
 CREATE INDEX customer_tags_tag ON customer_tags (tenant_id, tag, customer_id);
 )sql";
 
+// A call knows its customer when the screen pop found exactly one: the
+// customer's timeline lists their calls by it.
+constexpr const char* kV6CallCustomers = R"sql(
+ALTER TABLE calls ADD COLUMN customer_id BIGINT;
+CREATE INDEX calls_customer ON calls (tenant_id, customer_id, arrived_at);
+)sql";
+
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
   for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
     sql.replace(pos, from.size(), to);
@@ -348,6 +355,7 @@ const std::vector<Migration>& migrations() {
       {3, "acd: queues, members, skills, agent state and queue event logs", kV3Acd},
       {4, "queued callbacks: attempts, retries, callback calls", kV4Callbacks},
       {5, "crm: customers' numbers, tags, address, VIP level, custom fields", kV5Crm},
+      {6, "calls linked to their customer", kV6CallCustomers},
   };
   return kMigrations;
 }
