@@ -136,4 +136,17 @@ Status addTimeFilter(store::PageQuery& q, const std::string& key, const std::str
   return Status::ok();
 }
 
+boost::json::value columnText(const store::Row& r, size_t i) {
+  return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(r.text(i));
+}
+
+boost::json::value columnInteger(const store::Row& r, size_t i) {
+  return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(r.integer(i));
+}
+
+boost::json::value columnTime(const store::Row& r, size_t i) {
+  return r.isNull(i) ? boost::json::value(nullptr)
+                     : boost::json::value(formatTimestamp(r.integer(i)));
+}
+
 }  // namespace ting::api

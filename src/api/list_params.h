@@ -2,6 +2,7 @@
 // The list conventions of docs/api.md: limit, cursor, sort, filters.
 
 #include <boost/json/array.hpp>
+#include <boost/json/value.hpp>
 #include <functional>
 #include <map>
 #include <string>
@@ -41,6 +42,12 @@ Response listResponse(boost::json::array items, const store::Page& page, const L
 Result<Response> pageResponse(store::Store& store, const store::PageQuery& q,
                               const ListParams& params,
                               const std::function<boost::json::value(const store::Row&)>& to_json);
+
+// A column as JSON, null when the column is NULL: text, an integer, or a
+// time in ms as RFC 3339.
+boost::json::value columnText(const store::Row& r, size_t i);
+boost::json::value columnInteger(const store::Row& r, size_t i);
+boost::json::value columnTime(const store::Row& r, size_t i);
 
 // Query documentation for a list route.
 std::vector<FieldDoc> listQueryDocs(const ListSpec& spec);

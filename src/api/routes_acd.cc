@@ -300,7 +300,7 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
                {"from", r.text(2)},
                {"to", r.text(3)},
                {"reason", r.text(4)},
-               {"call_id", r.isNull(5) ? boost::json::value(nullptr) : boost::json::value(r.text(5))},
+               {"call_id", columnText(r, 5)},
                {"at", formatTimestamp(r.integer(6))}};
          });
        },
@@ -333,12 +333,12 @@ void addAcdRoutes(Router& router, ApiContext& ctx) {
          return pageResponse(ctx.store, q, params, [](const store::Row& r) {
            return boost::json::object{
                {"queue", r.text(1)},
-               {"call_id", r.isNull(2) ? boost::json::value(nullptr) : boost::json::value(r.text(2))},
+               {"call_id", columnText(r, 2)},
                {"event", r.text(3)},
-               {"staff_no", r.isNull(4) ? boost::json::value(nullptr) : boost::json::value(r.text(4))},
-               {"position", r.isNull(5) ? boost::json::value(nullptr) : boost::json::value(r.integer(5))},
-               {"wait_ms", r.isNull(6) ? boost::json::value(nullptr) : boost::json::value(r.integer(6))},
-               {"detail", r.isNull(7) ? boost::json::value(nullptr) : boost::json::value(r.text(7))},
+               {"staff_no", columnText(r, 4)},
+               {"position", columnInteger(r, 5)},
+               {"wait_ms", columnInteger(r, 6)},
+               {"detail", columnText(r, 7)},
                {"at", formatTimestamp(r.integer(8))}};
          });
        },

@@ -25,20 +25,16 @@ constexpr const char* kCallbackColumns =
     "id, call_ref, number, recording_path, source, status, attempts, callback_ref, detail, "
     "created_at, updated_at";
 
-boost::json::value textOrNull(const store::Row& r, size_t i) {
-  return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(r.text(i));
-}
-
 boost::json::object callbackJson(const store::Row& r) {
   return {{"id", r.integer(0)},
-          {"call_id", textOrNull(r, 1)},
+          {"call_id", columnText(r, 1)},
           {"number", r.text(2)},
           {"has_message", !r.isNull(3)},
           {"source", r.text(4)},
           {"status", r.text(5)},
           {"attempts", r.integer(6)},
-          {"callback_call_id", textOrNull(r, 7)},
-          {"detail", textOrNull(r, 8)},
+          {"callback_call_id", columnText(r, 7)},
+          {"detail", columnText(r, 8)},
           {"created_at", formatTimestamp(r.integer(9))},
           {"updated_at", formatTimestamp(r.integer(10))}};
 }

@@ -31,14 +31,6 @@ constexpr const char* kCallColumns =
     "flow_id, flow_version, recording_deleted_at, queue, agent_staff_no, satisfaction, "
     "parent_ref";
 
-boost::json::value timeOrNull(const store::Row& r, size_t i) {
-  return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(formatTimestamp(r.integer(i)));
-}
-
-boost::json::value textOrNull(const store::Row& r, size_t i) {
-  return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(r.text(i));
-}
-
 boost::json::object callJson(const store::Row& r, bool with_path) {
   boost::json::object o{
       {"id", r.text(1)},
@@ -47,21 +39,20 @@ boost::json::object callJson(const store::Row& r, bool with_path) {
       {"to", r.text(4)},
       {"did", r.text(5)},
       {"state", r.text(6)},
-      {"arrived_at", timeOrNull(r, 7)},
-      {"answered_at", timeOrNull(r, 8)},
-      {"ended_at", timeOrNull(r, 9)},
-      {"end_cause", r.isNull(10) ? boost::json::value(nullptr) : boost::json::value(r.text(10))},
-      {"hangup_by", r.isNull(11) ? boost::json::value(nullptr) : boost::json::value(r.text(11))},
-      {"transfer_target",
-       r.isNull(12) ? boost::json::value(nullptr) : boost::json::value(r.text(12))},
+      {"arrived_at", columnTime(r, 7)},
+      {"answered_at", columnTime(r, 8)},
+      {"ended_at", columnTime(r, 9)},
+      {"end_cause", columnText(r, 10)},
+      {"hangup_by", columnText(r, 11)},
+      {"transfer_target", columnText(r, 12)},
       {"has_recording", !r.isNull(13) && r.isNull(18)},
-      {"recording_ms", r.isNull(14) ? boost::json::value(nullptr) : boost::json::value(r.integer(14))},
-      {"flow_id", r.isNull(16) ? boost::json::value(nullptr) : boost::json::value(r.integer(16))},
-      {"flow_version", r.isNull(17) ? boost::json::value(nullptr) : boost::json::value(r.integer(17))},
-      {"queue", textOrNull(r, 19)},
-      {"agent", textOrNull(r, 20)},
-      {"satisfaction", r.isNull(21) ? boost::json::value(nullptr) : boost::json::value(r.integer(21))},
-      {"parent_id", textOrNull(r, 22)},
+      {"recording_ms", columnInteger(r, 14)},
+      {"flow_id", columnInteger(r, 16)},
+      {"flow_version", columnInteger(r, 17)},
+      {"queue", columnText(r, 19)},
+      {"agent", columnText(r, 20)},
+      {"satisfaction", columnInteger(r, 21)},
+      {"parent_id", columnText(r, 22)},
   };
   if (with_path) {
     boost::system::error_code ec;

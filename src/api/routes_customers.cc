@@ -269,13 +269,6 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
            if (r.isNull(i)) return nullptr;
            return boost::json::value(mask ? crm::maskPhone(r.text(i)) : r.text(i));
          };
-         auto text = [](const store::Row& r, size_t i) -> boost::json::value {
-           return r.isNull(i) ? boost::json::value(nullptr) : boost::json::value(r.text(i));
-         };
-         auto time = [](const store::Row& r, size_t i) -> boost::json::value {
-           return r.isNull(i) ? boost::json::value(nullptr)
-                              : boost::json::value(formatTimestamp(r.integer(i)));
-         };
          std::vector<std::pair<std::int64_t, boost::json::object>> events;
          // A read of personal data, audited like the card itself.
          TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
@@ -293,13 +286,12 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                  {"type", "call"},         {"at", formatTimestamp(r.integer(5))},
                  {"call_id", r.text(0)},   {"direction", r.text(1)},
                  {"from", number(r, 2)},   {"to", number(r, 3)},
-                 {"state", r.text(4)},     {"answered_at", time(r, 6)},
-                 {"ended_at", time(r, 7)}, {"end_cause", text(r, 8)},
-                 {"queue", text(r, 9)},    {"agent", text(r, 10)},
-                 {"satisfaction", r.isNull(11) ? boost::json::value(nullptr)
-                                               : boost::json::value(r.integer(11))},
+                 {"state", r.text(4)},           {"answered_at", columnTime(r, 6)},
+                 {"ended_at", columnTime(r, 7)}, {"end_cause", columnText(r, 8)},
+                 {"queue", columnText(r, 9)},    {"agent", columnText(r, 10)},
+                 {"satisfaction", columnInteger(r, 11)},
                  {"has_recording", !r.isNull(12) && r.isNull(13)},
-                 {"parent_id", text(r, 14)}};
+                 {"parent_id", columnText(r, 14)}};
              events.emplace_back(r.integer(5), std::move(e));
            }
            TING_ASSIGN_OR_RETURN(
@@ -311,10 +303,10 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                        {tenant, id, std::int64_t{kTimelineLimit}}));
            for (const auto& r : callbacks) {
              boost::json::object e{{"type", "callback"},        {"at", formatTimestamp(r.integer(6))},
-                                   {"callback_id", r.integer(0)}, {"call_id", text(r, 1)},
+                                   {"callback_id", r.integer(0)}, {"call_id", columnText(r, 1)},
                                    {"number", number(r, 2)},      {"source", r.text(3)},
                                    {"status", r.text(4)},         {"attempts", r.integer(5)},
-                                   {"updated_at", time(r, 7)}};
+                                   {"updated_at", columnTime(r, 7)}};
              events.emplace_back(r.integer(6), std::move(e));
            }
            return tx.audit({.entity = "customer",

@@ -7,6 +7,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 #include <cctype>
 #include <ctime>
 #include <future>
@@ -32,13 +33,14 @@ media::ToneGenerator::Spec beep() {
 
 }  // namespace
 
-std::string datePath(UnixMillis at) {
-  std::time_t t = at / 1000;
+std::string recordingPath(std::int64_t tenant_id, UnixMillis began, const std::string& ref,
+                          const std::string& suffix) {
+  std::time_t t = began / 1000;
   std::tm tm{};
   ::gmtime_r(&t, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d/%02d/%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-  return buf;
+  char day[40];
+  std::snprintf(day, sizeof day, "%04d/%02d/%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  return "recordings/" + std::to_string(tenant_id) + "/" + day + "/" + ref + suffix + ".wav";
 }
 
 std::string newCallRef(UnixMillis now) {
@@ -61,9 +63,10 @@ Result<TrunkDial> trunkDial(const sip::SipDirectory& directory, std::int64_t ten
   }
   TrunkDial d;
   d.uri = sip::dialUri(trunk->uri, number);
-  std::string caller = shown;
-  if (caller.empty()) caller = trunk->caller_id.empty() ? trunk->username : trunk->caller_id;
-  d.from = "<" + sip::dialUri(trunk->uri, caller.empty() ? "anonymous" : caller) + ">";
+  d.caller = shown;
+  if (d.caller.empty()) d.caller = trunk->caller_id.empty() ? trunk->username : trunk->caller_id;
+  if (d.caller.empty()) d.caller = "anonymous";
+  d.from = "<" + sip::dialUri(trunk->uri, d.caller) + ">";
   if (!trunk->username.empty()) {
     d.credentials = sip::TrunkCredentials{trunk->username, trunk->password};
   }
@@ -299,8 +302,7 @@ void CallControl::incoming(sip::IncomingCall in) {
   c.did = in.to_user;
   c.arrived_at = now;
   c.flow = *flow;
-  c.recording_path = "recordings/" + std::to_string(c.tenant_id) + "/" + datePath(now) + "/" +
-                     c.ref + ".wav";
+  c.recording_path = recordingPath(c.tenant_id, now, c.ref);
   media_->setRemote(c.media, *remote);
 
   sip::LocalMedia local{sip_->advertisedHost(), c.media_port, c.sdp_session, c.sdp_version};
@@ -370,9 +372,8 @@ void CallControl::run(Call& call, ivr::Actions actions) {
     } else if (std::get_if<ivr::StopPlay>(&action)) {
       media_->stopPlay(call.media);
     } else if (auto* r = std::get_if<ivr::Record>(&action)) {
-      std::string path = "recordings/" + std::to_string(call.tenant_id) + "/" +
-                         datePath(call.arrived_at) + "/" + call.ref + "-message-" +
-                         std::to_string(++call.messages) + ".wav";
+      std::string path = recordingPath(call.tenant_id, call.arrived_at, call.ref,
+                                       "-message-" + std::to_string(++call.messages));
       call.message_paths[r->id] = path;
       media_->playTone(call.media, kBeepPlayId, beep());
       media_->startCapture(call.media, r->id, config_.data_dir / path, r->max_seconds * 1000);
@@ -735,11 +736,9 @@ void CallControl::lookupCustomer(Call& call, const std::string& number) {
       c.customer_ids = ids;
       c.customers_known = true;
       if (ids.size() == 1) records_.customerMatched(c.tenant_id, c.ref, ids.front());
-      boost::json::array list;
-      for (auto id : ids) list.push_back(id);
       publish(c, "call.customers",
-              boost::json::serialize(boost::json::object{{"call_id", c.ref},
-                                                         {"customer_ids", std::move(list)}}));
+              boost::json::serialize(boost::json::object{
+                  {"call_id", c.ref}, {"customer_ids", boost::json::value_from(ids)}}));
     });
   });
 }

@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 #include <cmath>
 #include <future>
 #include <numbers>
@@ -544,9 +545,7 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
                           {"customer_match", "pending"},
                           {"customer_lookup", customer}};
   if (call->customers_known) {
-    boost::json::array ids;
-    for (auto id : call->customer_ids) ids.push_back(id);
-    pop["customer_ids"] = std::move(ids);
+    pop["customer_ids"] = boost::json::value_from(call->customer_ids);
     pop["customer_match"] = call->customer_ids.empty()       ? "none"
                             : call->customer_ids.size() == 1 ? "one"
                                                              : "several";

@@ -41,8 +41,11 @@ inline media::ToneGenerator::Spec ringback() {
   return s;
 }
 
-// Recordings and messages are stored under the day the call began (UTC).
-std::string datePath(UnixMillis at);
+// Where a call's recording (suffix "") or left message ("-message-N") is
+// stored, relative to the data directory: under the tenant and the day the
+// call began (UTC), named by Ting's own call id.
+std::string recordingPath(std::int64_t tenant_id, UnixMillis began, const std::string& ref,
+                          const std::string& suffix = "");
 // Ting's own call id: time-ordered and random, never taken from SIP.
 std::string newCallRef(UnixMillis now);
 
@@ -50,6 +53,7 @@ std::string newCallRef(UnixMillis now);
 // `trunk` ("" the first), showing `shown` (empty: the trunk's caller ID).
 struct TrunkDial {
   std::string uri, from;
+  std::string caller;  // the number the called party sees (the user part of `from`)
   std::optional<sip::TrunkCredentials> credentials;
 };
 Result<TrunkDial> trunkDial(const sip::SipDirectory& directory, std::int64_t tenant_id,

@@ -106,16 +106,9 @@ void CallControl::queueCallback(const PendingCallback& p) {
   c.did = p.did;
   c.arrived_at = now;
   c.sdp_session = static_cast<std::uint64_t>(now);
-  c.recording_path = "recordings/" + std::to_string(c.tenant_id) + "/" + datePath(now) + "/" +
-                     c.ref + ".wav";
+  c.recording_path = recordingPath(c.tenant_id, now, c.ref);
   if (auto dial = trunkDial(directory_, c.tenant_id, "", p.number, ""); dial.isOk()) {
-    // The number the customer will see: the user part of the From URI.
-    const auto& from = dial->from;
-    const auto colon = from.find(':');
-    const auto at = from.find('@');
-    if (colon != std::string::npos && at != std::string::npos && at > colon) {
-      c.from_number = from.substr(colon + 1, at - colon - 1);
-    }
+    c.from_number = dial->caller;  // the number the customer will see
   }
   c.queue = q->key;
   c.acd_id = next_acd_id_++;

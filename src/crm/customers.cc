@@ -114,6 +114,18 @@ Status saveDetails(store::Tx& tx, const Customer& c, bool fresh) {
 
 std::string mainNumber(const Customer& c) { return c.phones.empty() ? "" : c.phones[0].e164; }
 
+// Stores the card's own columns (not its numbers and tags: saveDetails).
+Status writeCard(store::Tx& tx, const Customer& c) {
+  return tx.session().exec(
+      "UPDATE customers SET name = ?, phone = ?, email = ?, company = ?, notes = ?, vip = ?, "
+      "updated_at = ?, address = ?, vip_level = ?, custom_fields = ? WHERE tenant_id = ? AND "
+      "id = ?",
+      {c.name, store::textOrNull(mainNumber(c)), store::textOrNull(c.email),
+       store::textOrNull(c.company), store::textOrNull(c.notes), std::int64_t{c.vip_level > 0},
+       c.updated_at, store::textOrNull(c.address), std::int64_t{c.vip_level},
+       boost::json::serialize(c.custom_fields), c.tenant_id, c.id});
+}
+
 Status checkCustomFields(const boost::json::object& fields) {
   if (fields.size() > kMaxCustomFields) {
     return invalidValue("at most " + std::to_string(kMaxCustomFields) + " custom fields",
@@ -295,14 +307,7 @@ Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFi
   TING_RETURN_IF_ERROR(applyFields(after, fields));
   TING_RETURN_IF_ERROR(validateCustomer(after));
   after.updated_at = tx.now();
-  TING_RETURN_IF_ERROR(tx.session().exec(
-      "UPDATE customers SET name = ?, phone = ?, email = ?, company = ?, notes = ?, vip = ?, "
-      "updated_at = ?, address = ?, vip_level = ?, custom_fields = ? WHERE tenant_id = ? AND "
-      "id = ?",
-      {after.name, store::textOrNull(mainNumber(after)), store::textOrNull(after.email),
-       store::textOrNull(after.company), store::textOrNull(after.notes),
-       std::int64_t{after.vip_level > 0}, after.updated_at, store::textOrNull(after.address),
-       std::int64_t{after.vip_level}, boost::json::serialize(after.custom_fields), tenant, id}));
+  TING_RETURN_IF_ERROR(writeCard(tx, after));
   if (fields.phones || fields.tags) TING_RETURN_IF_ERROR(saveDetails(tx, after, /*fresh=*/false));
   std::string after_text = boost::json::serialize(toJson(after));
   TING_RETURN_IF_ERROR(tx.audit({.entity = "customer",
@@ -480,15 +485,7 @@ Result<Customer> mergeCustomers(store::Tx& tx, std::int64_t into, std::int64_t f
   }
   target.vip_level = std::max(target.vip_level, source->vip_level);
   target.updated_at = tx.now();
-  TING_RETURN_IF_ERROR(tx.session().exec(
-      "UPDATE customers SET phone = ?, email = ?, company = ?, notes = ?, vip = ?, "
-      "updated_at = ?, address = ?, vip_level = ?, custom_fields = ? WHERE tenant_id = ? AND "
-      "id = ?",
-      {store::textOrNull(mainNumber(target)), store::textOrNull(target.email),
-       store::textOrNull(target.company), store::textOrNull(target.notes),
-       std::int64_t{target.vip_level > 0}, target.updated_at, store::textOrNull(target.address),
-       std::int64_t{target.vip_level}, boost::json::serialize(target.custom_fields), tenant,
-       into}));
+  TING_RETURN_IF_ERROR(writeCard(tx, target));
   // The source's rows go first: its numbers then belong to the target.
   TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_phones WHERE customer_id = ?", {from}));
   TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_tags WHERE customer_id = ?", {from}));
