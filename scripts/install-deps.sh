@@ -16,6 +16,8 @@ packages=(
   libsndfile1-dev libspeexdsp-dev libcurl4-openssl-dev
   # CRM: phone numbers (libphonenumber's headers: see below)
   libphonenumber8 libprotobuf-dev libabsl-dev
+  # work orders: SLA calendars in IANA time zones; full-text search
+  libicu-dev tzdata libxapian-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql sqlite3 wrk python3 python3-pytest python3-websocket

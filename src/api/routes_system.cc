@@ -70,6 +70,7 @@ void addAllRoutes(Router& router, ApiContext& ctx) {
   addTenantRoutes(router, ctx);
   addUserRoutes(router, ctx);
   addCustomerRoutes(router, ctx);
+  addWorkOrderRoutes(router, ctx);
   addAuditRoutes(router, ctx);
   addCallRoutes(router, ctx);
   addCallbackRoutes(router, ctx);

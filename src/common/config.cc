@@ -164,6 +164,9 @@ std::vector<ConfigKey> buildKeys() {
                      &Config::pool_size, 1, 256));
   keys.push_back(str("log.level", "TING_LOG_LEVEL", "--log-level", "Least severe level logged.",
                      &Config::log_level, {"trace", "debug", "info", "warn", "error", "off"}));
+  keys.push_back(num("sla.sweep_interval", "TING_SLA_SWEEP_INTERVAL",
+                     "Seconds between looks at SLA clocks due to warn, breach or escalate.",
+                     &Config::sla_sweep_interval, 1, 3600));
   keys.push_back(str("log.format", "TING_LOG_FORMAT", "",
                      "text for people, json for log collectors.", &Config::log_format,
                      {"text", "json"}));

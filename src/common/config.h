@@ -33,6 +33,7 @@ struct Config {
   std::string sip_advertised;  // empty: the listen address (127.0.0.1 for 0.0.0.0)
   int sip_max_calls = 1000;
   int sip_drain = 60;
+  int sla_sweep_interval = 5;  // seconds between SLA clock sweeps
   int sip_answer_delay = 0;  // ms of ringing before Ting answers
   int sip_auth_max_failures = 10;
   int sip_auth_block = 600;

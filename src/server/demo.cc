@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/parse.hpp>
 #include <cstdio>
 #include <future>
 
@@ -10,6 +11,8 @@
 #include "identity/users.h"
 #include "ivr/demo_flow.h"
 #include "sip/digest.h"
+#include "workorders/settings.h"
+#include "workorders/sla.h"
 
 namespace ting::server {
 
@@ -57,8 +60,8 @@ Status seedDemoTelephony(store::Tx& tx, std::int64_t tenant_id, const std::strin
                          const std::vector<std::string>& sip_aliases) {
   store::Session& s = tx.session();
   const store::Value tenant = tenant_id;
-  TING_ASSIGN_OR_RETURN(auto domain, s.queryOne("SELECT sip_domain FROM tenants WHERE id = ?",
-                                                {tenant}));
+  TING_ASSIGN_OR_RETURN(auto domain,
+                        s.queryOne("SELECT sip_domain FROM tenants WHERE id = ?", {tenant}));
   if (domain.isNull(0)) {
     TING_RETURN_IF_ERROR(s.exec("UPDATE tenants SET sip_domain = ?, updated_at = ? WHERE id = ?",
                                 {std::string(kDemoSipDomain), tx.now(), tenant}));
@@ -67,13 +70,13 @@ Status seedDemoTelephony(store::Tx& tx, std::int64_t tenant_id, const std::strin
     TING_ASSIGN_OR_RETURN(auto rows,
                           s.query("SELECT tenant_id FROM sip_aliases WHERE domain = ?", {alias}));
     if (!rows.empty()) continue;
-    TING_RETURN_IF_ERROR(s.exec(
-        "INSERT INTO sip_aliases (tenant_id, domain, created_at) VALUES (?, ?, ?)",
-        {tenant, alias, tx.now()}));
-    TING_RETURN_IF_ERROR(s.exec(
-        "INSERT INTO trunks (tenant_id, name, inbound_address, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        {tenant, "local " + alias, alias + "/32", tx.now(), tx.now()}));
+    TING_RETURN_IF_ERROR(
+        s.exec("INSERT INTO sip_aliases (tenant_id, domain, created_at) VALUES (?, ?, ?)",
+               {tenant, alias, tx.now()}));
+    TING_RETURN_IF_ERROR(
+        s.exec("INSERT INTO trunks (tenant_id, name, inbound_address, created_at, updated_at) "
+               "VALUES (?, ?, ?, ?, ?)",
+               {tenant, "local " + alias, alias + "/32", tx.now(), tx.now()}));
   }
   for (const auto& du : kDemoUsers) {
     if (du.role != Role::kAgent || password.empty()) continue;
@@ -86,41 +89,111 @@ Status seedDemoTelephony(store::Tx& tx, std::int64_t tenant_id, const std::strin
                                             "name = 'hotline'",
                                             {tenant}));
   if (flows.empty()) {
-    TING_RETURN_IF_ERROR(s.exec(
-        "INSERT INTO ivr_flows (tenant_id, name, current_version, created_at, updated_at) "
-        "VALUES (?, 'hotline', 1, ?, ?)",
-        {tenant, tx.now(), tx.now()}));
+    TING_RETURN_IF_ERROR(
+        s.exec("INSERT INTO ivr_flows (tenant_id, name, current_version, created_at, updated_at) "
+               "VALUES (?, 'hotline', 1, ?, ?)",
+               {tenant, tx.now(), tx.now()}));
     TING_ASSIGN_OR_RETURN(auto flow, s.queryOne("SELECT id FROM ivr_flows WHERE tenant_id = ? "
                                                 "AND name = 'hotline'",
                                                 {tenant}));
-    TING_RETURN_IF_ERROR(s.exec(
-        "INSERT INTO ivr_flow_versions (tenant_id, flow_id, version, document, created_by, "
-        "created_at) VALUES (?, ?, 1, ?, 'system', ?)",
-        {tenant, flow.integer(0), std::string(ivr::demoFlowJson()), tx.now()}));
-    TING_RETURN_IF_ERROR(s.exec(
-        "INSERT INTO dids (tenant_id, number, flow_id, created_at, updated_at) VALUES (?, "
-        "'4000', ?, ?, ?)",
-        {tenant, flow.integer(0), tx.now(), tx.now()}));
+    TING_RETURN_IF_ERROR(
+        s.exec("INSERT INTO ivr_flow_versions (tenant_id, flow_id, version, document, created_by, "
+               "created_at) VALUES (?, ?, 1, ?, 'system', ?)",
+               {tenant, flow.integer(0), std::string(ivr::demoFlowJson()), tx.now()}));
+    TING_RETURN_IF_ERROR(
+        s.exec("INSERT INTO dids (tenant_id, number, flow_id, created_at, updated_at) VALUES (?, "
+               "'4000', ?, ?, ?)",
+               {tenant, flow.integer(0), tx.now(), tx.now()}));
   }
   // Queue `support` (the demo IVR's option 1) with the five agents.
   TING_ASSIGN_OR_RETURN(auto queues, s.query("SELECT id FROM queues WHERE tenant_id = ? AND "
                                              "name = 'support'",
                                              {tenant}));
   if (queues.empty()) {
-    TING_RETURN_IF_ERROR(s.exec(
-        "INSERT INTO queues (tenant_id, name, display_name, callback_key, created_at, "
-        "updated_at) VALUES (?, 'support', '客户服务 Customer service', '9', ?, ?)",
-        {tenant, tx.now(), tx.now()}));
+    TING_RETURN_IF_ERROR(
+        s.exec("INSERT INTO queues (tenant_id, name, display_name, callback_key, created_at, "
+               "updated_at) VALUES (?, 'support', '客户服务 Customer service', '9', ?, ?)",
+               {tenant, tx.now(), tx.now()}));
     TING_ASSIGN_OR_RETURN(auto queue, s.queryOne("SELECT id FROM queues WHERE tenant_id = ? AND "
                                                  "name = 'support'",
                                                  {tenant}));
     for (const auto& du : kDemoUsers) {
       if (du.role != Role::kAgent) continue;
-      TING_RETURN_IF_ERROR(s.exec(
-          "INSERT INTO queue_members (tenant_id, queue_id, user_id, tier, created_at) "
-          "SELECT ?, ?, id, 0, ? FROM users WHERE tenant_id = ? AND username = ?",
-          {tenant, queue.integer(0), tx.now(), tenant, std::string(du.username)}));
+      TING_RETURN_IF_ERROR(
+          s.exec("INSERT INTO queue_members (tenant_id, queue_id, user_id, tier, created_at) "
+                 "SELECT ?, ?, id, 0, ? FROM users WHERE tenant_id = ? AND username = ?",
+                 {tenant, queue.integer(0), tx.now(), tenant, std::string(du.username)}));
     }
+  }
+  return Status::ok();
+}
+
+// A category tree, a business calendar and SLA policies, so work orders get
+// clocks from the first one. Seeded once, when the tenant has no categories.
+Status seedDemoWorkOrders(store::Tx& tx, std::int64_t tenant_id) {
+  TING_ASSIGN_OR_RETURN(auto cats, workorders::listCategories(tx.session(), tenant_id));
+  if (!cats.empty()) return Status::ok();
+  struct Node {
+    const char* name;
+    const char* name_en;
+    std::vector<std::pair<const char*, const char*>> children;
+  };
+  const Node tree[] = {
+      {"账单", "Billing", {{"重复扣费", "Charged twice"}, {"资费争议", "Tariff dispute"}}},
+      {"网络", "Network", {{"宽带故障", "Broadband fault"}, {"手机信号", "Mobile signal"}}},
+      {"服务", "Service", {{"服务态度", "Staff attitude"}, {"上门延误", "Late home visit"}}},
+      {"物流", "Delivery", {{"配送延误", "Late delivery"}, {"货品损坏", "Damaged goods"}}},
+  };
+  int position = 0;
+  for (const auto& n : tree) {
+    TING_ASSIGN_OR_RETURN(auto parent, workorders::createCategory(tx, {.parent_id = std::nullopt,
+                                                                       .name = n.name,
+                                                                       .name_en = n.name_en,
+                                                                       .position = position++,
+                                                                       .active = true}));
+    for (const auto& [zh, en] : n.children) {
+      TING_RETURN_IF_ERROR(workorders::createCategory(tx, {.parent_id = parent.id,
+                                                           .name = zh,
+                                                           .name_en = en,
+                                                           .position = position++,
+                                                           .active = true})
+                               .status());
+    }
+  }
+  const char* kCalendar = R"({"time_zone": "Asia/Shanghai",
+      "weekly": {"mon": ["09:00-18:00"], "tue": ["09:00-18:00"], "wed": ["09:00-18:00"],
+                 "thu": ["09:00-18:00"], "fri": ["09:00-18:00"], "sat": ["09:00-12:00"]},
+      "holidays": ["2026-12-25", "2027-01-01", "2027-02-16", "2027-02-17", "2027-02-18"]})";
+  TING_ASSIGN_OR_RETURN(auto cal,
+                        workorders::BusinessCalendar::fromJson(boost::json::parse(kCalendar)));
+  TING_ASSIGN_OR_RETURN(
+      auto saved, workorders::saveCalendar(
+                      tx, {.id = 0, .name = "工作时间 Office hours", .calendar = std::move(cal)}));
+  const std::string calendar = std::to_string(saved.id);
+  const std::string policies[] = {
+      R"({"name": "VIP 投诉 VIP complaints", "position": 10, "type": "complaint",
+          "min_vip_level": 1, "calendar_id": )" +
+          calendar + R"(,
+          "first_response_minutes": 30, "next_update_minutes": 240, "resolution_minutes": 1080,
+          "follow_up_minutes": 1080, "warn_percent": 75,
+          "escalations": [{"after_minutes": 0, "action": "notify", "role": "team_lead"},
+                          {"after_minutes": 120, "action": "notify", "role": "supervisor"}]})",
+      R"({"name": "投诉 Complaints", "position": 20, "type": "complaint", "calendar_id": )" +
+          calendar + R"(,
+          "first_response_minutes": 60, "next_update_minutes": 480, "resolution_minutes": 2700,
+          "follow_up_minutes": 1620,
+          "escalations": [{"after_minutes": 0, "action": "notify", "role": "team_lead"}]})",
+      R"({"name": "咨询与建议 Inquiries and suggestions", "position": 30, "calendar_id": )" +
+          calendar + R"(, "first_response_minutes": 240, "resolution_minutes": 1620})",
+      R"json({"name": "银行业监管示例 Banking regulator (example)", "position": 40,
+          "active": false, "type": "complaint",
+          "regulatory": {"days": 15, "extend_to_days": 30, "extra_days": 30}})json",
+  };
+  for (const auto& json : policies) {
+    TING_ASSIGN_OR_RETURN(auto p,
+                          workorders::policyFromJson(tx.session(), tenant_id,
+                                                     boost::json::parse(json).as_object(), {}));
+    TING_RETURN_IF_ERROR(workorders::savePolicy(tx, p).status());
   }
   return Status::ok();
 }
@@ -185,6 +258,7 @@ Status seedDemo(store::Store& store, const std::string& password, const Password
       if (!u.isOk()) return u.status();
     }
     TING_RETURN_IF_ERROR(seedDemoTelephony(tx, tenant_id, chosen, sip_aliases));
+    TING_RETURN_IF_ERROR(seedDemoWorkOrders(tx, tenant_id));
     if (created) {
       for (const auto& dc : kDemoCustomers) {
         crm::CustomerFields f;

@@ -14,6 +14,7 @@
 #include "server/demo.h"
 #include "server/telephony.h"
 #include "store/migrations/migrations.h"
+#include "workorders/sla_worker.h"
 
 namespace ting::server {
 
@@ -57,31 +58,32 @@ Status Server::start() {
   registerProcessMetrics(metrics_);
   TING_ASSIGN_OR_RETURN(storage_, Storage::open(config_, &metrics_));
   if (config_.demo) {
-    TING_RETURN_IF_ERROR(
-        seedDemo(storage_->store(), config_.demo_password, passwordParams(config_),
-                 Telephony::demoAliases(config_)));
+    TING_RETURN_IF_ERROR(seedDemo(storage_->store(), config_.demo_password, passwordParams(config_),
+                                  Telephony::demoAliases(config_)));
   }
-  telephony_ =
-      std::make_unique<Telephony>(config_, storage_->store(), storage_->bus(), metrics_);
+  telephony_ = std::make_unique<Telephony>(config_, storage_->store(), storage_->bus(), metrics_);
   TING_RETURN_IF_ERROR(telephony_->start());
   identity::AuthOptions auth_options{config_.token_ttl, config_.backoff_after,
                                      config_.max_failed_logins, config_.lockout,
                                      passwordParams(config_)};
   auth_ = std::make_unique<identity::AuthService>(storage_->store(), storage_->bus(), auth_options);
+  sla_ = std::make_unique<workorders::SlaWorker>(storage_->store(),
+                                                 std::chrono::seconds(config_.sla_sweep_interval));
+  sla_->start();
   hub_ = std::make_unique<api::WsHub>(storage_->bus(), metrics_);
   router_ = std::make_unique<api::Router>(metrics_, *auth_);
   store::Database& db = storage_->db();
-  api_state_ = std::make_unique<ApiState>(ApiState{api::ApiContext{
-      storage_->store(), *auth_, metrics_, passwordParams(config_),
-      [&db]() -> Status {
-        auto r = db.query("SELECT 1", {});
-        return r.isOk() ? Status::ok() : r.status();
-      },
-      &telephony_->calls(), &telephony_->sip(), &telephony_->prompts(),
-      [t = telephony_.get()] { return t->reloadDirectory(); },
-      [t = telephony_.get()] { return t->reloadFlows(); },
-      [t = telephony_.get()] { return t->reloadAcd(); }, config_.data_dir,
-      &telephony_->secretKey()}});
+  api_state_ = std::make_unique<ApiState>(
+      ApiState{api::ApiContext{storage_->store(), *auth_, metrics_, passwordParams(config_),
+                               [&db]() -> Status {
+                                 auto r = db.query("SELECT 1", {});
+                                 return r.isOk() ? Status::ok() : r.status();
+                               },
+                               &telephony_->calls(), &telephony_->sip(), &telephony_->prompts(),
+                               [t = telephony_.get()] { return t->reloadDirectory(); },
+                               [t = telephony_.get()] { return t->reloadFlows(); },
+                               [t = telephony_.get()] { return t->reloadAcd(); }, config_.data_dir,
+                               &telephony_->secretKey()}});
   api::addAllRoutes(*router_, api_state_->ctx);
 
   api::HttpLimits limits{static_cast<std::size_t>(config_.http_body_limit),
@@ -135,6 +137,8 @@ void Server::stop() {
     http_->stop(std::chrono::seconds(config_.shutdown_grace));
     http_.reset();
   }
+  if (sla_) sla_->stop();
+  sla_.reset();
   router_.reset();
   hub_.reset();
   auth_.reset();

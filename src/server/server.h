@@ -17,6 +17,9 @@ class HttpServer;
 class Router;
 class WsHub;
 }  // namespace ting::api
+namespace ting::workorders {
+class SlaWorker;
+}  // namespace ting::workorders
 namespace ting::identity {
 class AuthService;
 }
@@ -69,6 +72,7 @@ class Server {
   std::unique_ptr<api::WsHub> hub_;
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;
+  std::unique_ptr<workorders::SlaWorker> sla_;
   struct ApiState;
   std::unique_ptr<ApiState> api_state_;
 };

@@ -45,6 +45,16 @@ def ctx(shared, tok):
         "flow": flow,
         "prompt": prompt,
         "trunk": T.create_trunk(shared, admin),
+        "work_order": T.expect(shared.api("POST", "/api/v1/work-orders", token=admin,
+                                          json={"subject": "Rbac target work order"}), 201),
+        "category": T.expect(shared.api("POST", "/api/v1/work-order-categories", token=admin,
+                                        json={"name": T.uniq("rbac-cat")}), 201),
+        "calendar": T.expect(shared.api("POST", "/api/v1/business-calendars", token=admin,
+                                        json={"name": T.uniq("rbac-cal"),
+                                              "weekly": {"mon": ["09:00-18:00"]}}), 201),
+        "policy": T.expect(shared.api("POST", "/api/v1/sla-policies", token=admin,
+                                      json={"name": T.uniq("rbac-policy"), "active": False,
+                                            "position": 9999}), 201),
     }
 
 
@@ -236,6 +246,62 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("PATCH", "/api/v1/callbacks/{id}"):
         # No request to close here (calls make them): allowed roles reach the lookup.
         return method, "/api/v1/callbacks/999999999", {"status": "completed"}, 404, None
+    wid = ctx["work_order"]["id"]
+    # Department staff see only what is dispatched to their department.
+    hidden = 404 if role == "department" else None
+    simple = {
+        ("GET", "/api/v1/work-orders"): (path, None, 200),
+        ("GET", "/api/v1/work-orders/count"): (path, None, 200),
+        ("GET", "/api/v1/work-orders/transitions"): (path, None, 200),
+        ("POST", "/api/v1/work-orders"): (path, {"subject": "rbac"}, 201),
+        ("GET", "/api/v1/work-orders/{id}"): (f"/api/v1/work-orders/{wid}", None, hidden or 200),
+        ("PATCH", "/api/v1/work-orders/{id}"): (f"/api/v1/work-orders/{wid}",
+                                                {"description": "patched"}, 200),
+        # new → investigating is refused after the role check: nothing moves.
+        ("POST", "/api/v1/work-orders/{id}/actions"): (f"/api/v1/work-orders/{wid}/actions",
+                                                       {"action": "investigate"}, hidden or 409),
+        ("PUT", "/api/v1/work-orders/{id}/waiting"): (f"/api/v1/work-orders/{wid}/waiting",
+                                                      {"waiting": False}, 200),
+        ("GET", "/api/v1/work-orders/{id}/notes"): (f"/api/v1/work-orders/{wid}/notes", None,
+                                                    hidden or 200),
+        ("POST", "/api/v1/work-orders/{id}/notes"): (f"/api/v1/work-orders/{wid}/notes",
+                                                     {"body": "rbac note"}, 201),
+        ("GET", "/api/v1/work-orders/{id}/history"): (f"/api/v1/work-orders/{wid}/history", None,
+                                                      hidden or 200),
+        ("GET", "/api/v1/work-orders/{id}/proposals"): (f"/api/v1/work-orders/{wid}/proposals",
+                                                        None, hidden or 200),
+        ("GET", "/api/v1/work-orders/{id}/sla"): (f"/api/v1/work-orders/{wid}/sla", None,
+                                                  hidden or 200),
+        # No regulatory clock runs on it: refused after the role check.
+        ("POST", "/api/v1/work-orders/{id}/regulatory-extensions"): (
+            f"/api/v1/work-orders/{wid}/regulatory-extensions", {"reason": "rbac"}, 409),
+        ("GET", "/api/v1/approvals"): (path, None, 200),
+        ("POST", "/api/v1/approvals/{id}/decision"): ("/api/v1/approvals/999999999/decision",
+                                                      {"approve": True}, 404),
+        ("GET", "/api/v1/work-order-settings"): (path, None, 200),
+        ("PATCH", "/api/v1/work-order-settings"): (path, {"reopen_window_days": 30}, 200),
+        ("GET", "/api/v1/work-order-categories"): (path, None, 200),
+        ("POST", "/api/v1/work-order-categories"): (path, {"name": T.uniq("cat")}, 201),
+        ("PATCH", "/api/v1/work-order-categories/{id}"): (
+            f"/api/v1/work-order-categories/{ctx['category']['id']}", {"active": True}, 200),
+        ("GET", "/api/v1/business-calendars"): (path, None, 200),
+        ("POST", "/api/v1/business-calendars"): (path, {"name": T.uniq("cal"),
+                                                        "weekly": {"tue": ["09:00-12:00"]}}, 201),
+        ("PUT", "/api/v1/business-calendars/{id}"): (
+            f"/api/v1/business-calendars/{ctx['calendar']['id']}",
+            {"name": ctx["calendar"]["name"], "weekly": {"mon": ["09:00-18:00"]}}, 200),
+        ("DELETE", "/api/v1/business-calendars/{id}"): ("/api/v1/business-calendars/999999999",
+                                                        None, 404),
+        ("GET", "/api/v1/sla-policies"): (path, None, 200),
+        ("POST", "/api/v1/sla-policies"): (path, {"name": T.uniq("pol"), "active": False,
+                                                  "position": 9999}, 201),
+        ("PATCH", "/api/v1/sla-policies/{id}"): (f"/api/v1/sla-policies/{ctx['policy']['id']}",
+                                                 {"warn_percent": 80}, 200),
+        ("DELETE", "/api/v1/sla-policies/{id}"): ("/api/v1/sla-policies/999999999", None, 404),
+    }
+    if (method, path) in simple:
+        p, body, ok = simple[(method, path)]
+        return method, p, body, ok, None
     raise KeyError(f"no RBAC request for {method} {path}: add one to test_rbac.py")
 
 

@@ -327,6 +327,239 @@ ALTER TABLE calls ADD COLUMN customer_id BIGINT;
 CREATE INDEX calls_customer ON calls (tenant_id, customer_id, arrived_at);
 )sql";
 
+// Work orders: the category tree, the orders with their lifecycle state,
+// linked calls, history, notes, proposals and approvals; business calendars,
+// SLA policies, the clocks they start and every SLA event. References
+// (C20261122-0042) are numbered per tenant and local day.
+constexpr const char* kV7WorkOrders = R"sql(
+ALTER TABLE callback_requests ADD COLUMN work_order_id BIGINT;
+ALTER TABLE users ADD COLUMN department TEXT;
+
+CREATE TABLE work_order_settings (
+  tenant_id BIGINT PRIMARY KEY REFERENCES tenants(id),
+  time_zone TEXT NOT NULL DEFAULT 'Asia/Shanghai',
+  reopen_window_days INTEGER NOT NULL DEFAULT 30,
+  repeat_window_days INTEGER NOT NULL DEFAULT 30,
+  rehandle_escalation INTEGER NOT NULL DEFAULT 3,
+  follow_up_types TEXT NOT NULL DEFAULT 'complaint',
+  state_names TEXT NOT NULL DEFAULT '{}',
+  remedy_limits TEXT NOT NULL DEFAULT '{}',
+  updated_at BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE work_order_counters (
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  day INTEGER NOT NULL,
+  last INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, day)
+);
+
+CREATE TABLE work_order_categories (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  parent_id BIGINT REFERENCES work_order_categories(id),
+  name TEXT NOT NULL,
+  name_en TEXT,
+  position INTEGER NOT NULL DEFAULT 0,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX work_order_categories_parent ON work_order_categories (tenant_id, parent_id, position);
+
+CREATE TABLE work_orders (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  reference TEXT NOT NULL,
+  type TEXT NOT NULL,
+  category_id BIGINT,
+  complainant_type TEXT,
+  priority TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  state TEXT NOT NULL,
+  close_reason TEXT,
+  customer_id BIGINT,
+  subject TEXT NOT NULL,
+  description TEXT,
+  desired_remedy TEXT,
+  promised_reply_at BIGINT,
+  owner_id BIGINT,
+  department TEXT,
+  department_due_at BIGINT,
+  department_reply TEXT,
+  waiting_on_customer INTEGER NOT NULL DEFAULT 0,
+  on_the_spot INTEGER NOT NULL DEFAULT 0,
+  resolution TEXT,
+  unresolved_reason TEXT,
+  external_routes TEXT,
+  duplicate_of BIGINT,
+  repeat_of BIGINT,
+  rehandled INTEGER NOT NULL DEFAULT 0,
+  transfers INTEGER NOT NULL DEFAULT 0,
+  escalation_level INTEGER NOT NULL DEFAULT 0,
+  satisfaction INTEGER,
+  satisfaction_comment TEXT,
+  follow_up_result TEXT,
+  sla_policy_id BIGINT,
+  sla_due_at BIGINT NOT NULL DEFAULT 9223372036854775807,
+  sla_breached INTEGER NOT NULL DEFAULT 0,
+  created_by BIGINT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  resolved_at BIGINT,
+  closed_at BIGINT,
+  version INTEGER NOT NULL DEFAULT 1,
+  UNIQUE (tenant_id, reference)
+);
+CREATE INDEX work_orders_state ON work_orders (tenant_id, state, id);
+CREATE INDEX work_orders_owner ON work_orders (tenant_id, owner_id, state, id);
+CREATE INDEX work_orders_customer ON work_orders (tenant_id, customer_id, category_id, created_at);
+CREATE INDEX work_orders_due ON work_orders (tenant_id, sla_due_at, id);
+CREATE INDEX work_orders_created ON work_orders (tenant_id, created_at, id);
+CREATE INDEX work_orders_updated ON work_orders (tenant_id, updated_at, id);
+CREATE INDEX work_orders_repeat ON work_orders (tenant_id, repeat_of, created_at);
+CREATE INDEX work_orders_department ON work_orders (tenant_id, department, state, id);
+
+CREATE TABLE work_order_calls (
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  work_order_id BIGINT NOT NULL REFERENCES work_orders(id),
+  call_ref TEXT NOT NULL,
+  linked_at BIGINT NOT NULL,
+  PRIMARY KEY (work_order_id, call_ref)
+);
+CREATE INDEX work_order_calls_call ON work_order_calls (tenant_id, call_ref);
+
+CREATE TABLE work_order_history (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  work_order_id BIGINT NOT NULL REFERENCES work_orders(id),
+  at BIGINT NOT NULL,
+  actor_id BIGINT,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  from_state TEXT,
+  to_state TEXT,
+  changes TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX work_order_history_order ON work_order_history (work_order_id, id);
+
+CREATE TABLE work_order_notes (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  work_order_id BIGINT NOT NULL REFERENCES work_orders(id),
+  at BIGINT NOT NULL,
+  author_id BIGINT,
+  author TEXT NOT NULL,
+  visibility TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX work_order_notes_order ON work_order_notes (work_order_id, id);
+
+CREATE TABLE work_order_proposals (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  work_order_id BIGINT NOT NULL REFERENCES work_orders(id),
+  at BIGINT NOT NULL,
+  author_id BIGINT,
+  solution TEXT NOT NULL,
+  remedy TEXT,
+  compensation_cents BIGINT NOT NULL DEFAULT 0,
+  status TEXT NOT NULL,
+  reason TEXT,
+  decided_at BIGINT
+);
+CREATE INDEX work_order_proposals_order ON work_order_proposals (work_order_id, id);
+
+CREATE TABLE approvals (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  work_order_id BIGINT NOT NULL REFERENCES work_orders(id),
+  kind TEXT NOT NULL,
+  subject_id BIGINT,
+  amount_cents BIGINT NOT NULL DEFAULT 0,
+  required_role TEXT NOT NULL,
+  status TEXT NOT NULL,
+  requested_by BIGINT,
+  requested_at BIGINT NOT NULL,
+  decided_by BIGINT,
+  decided_at BIGINT,
+  reason TEXT
+);
+CREATE INDEX approvals_tenant ON approvals (tenant_id, status, id);
+CREATE INDEX approvals_order ON approvals (work_order_id, id);
+
+CREATE TABLE business_calendars (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+
+CREATE TABLE sla_policies (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  position INTEGER NOT NULL DEFAULT 0,
+  active INTEGER NOT NULL DEFAULT 1,
+  type TEXT,
+  category_id BIGINT,
+  priority TEXT,
+  min_vip_level INTEGER,
+  calendar_id BIGINT,
+  first_response_min INTEGER,
+  next_update_min INTEGER,
+  resolution_min INTEGER,
+  follow_up_min INTEGER,
+  warn_percent INTEGER NOT NULL DEFAULT 80,
+  escalations TEXT NOT NULL DEFAULT '[]',
+  regulatory TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE INDEX sla_policies_tenant ON sla_policies (tenant_id, position, id);
+
+CREATE TABLE sla_clocks (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  work_order_id BIGINT NOT NULL REFERENCES work_orders(id),
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  calendar_id BIGINT,
+  target_ms BIGINT NOT NULL,
+  warn_percent INTEGER NOT NULL,
+  started_at BIGINT NOT NULL,
+  due_at BIGINT NOT NULL,
+  warn_at BIGINT NOT NULL,
+  warned INTEGER NOT NULL DEFAULT 0,
+  remaining_ms BIGINT,
+  paused_at BIGINT,
+  stopped_at BIGINT,
+  breached_at BIGINT,
+  escalation_level INTEGER NOT NULL DEFAULT 0,
+  next_check_at BIGINT,
+  extensions INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX sla_clocks_order ON sla_clocks (work_order_id, kind, status);
+CREATE INDEX sla_clocks_check ON sla_clocks (next_check_at);
+
+CREATE TABLE sla_events (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  work_order_id BIGINT NOT NULL REFERENCES work_orders(id),
+  clock_id BIGINT,
+  clock TEXT,
+  kind TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX sla_events_order ON sla_events (work_order_id, id);
+CREATE INDEX sla_events_tenant ON sla_events (tenant_id, id);
+)sql";
+
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
   for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
     sql.replace(pos, from.size(), to);
@@ -356,6 +589,7 @@ const std::vector<Migration>& migrations() {
       {4, "queued callbacks: attempts, retries, callback calls", kV4Callbacks},
       {5, "crm: customers' numbers, tags, address, VIP level, custom fields", kV5Crm},
       {6, "calls linked to their customer", kV6CallCustomers},
+      {7, "work orders, SLA calendars, policies, clocks and events, approvals", kV7WorkOrders},
   };
   return kMigrations;
 }
