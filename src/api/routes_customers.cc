@@ -8,6 +8,7 @@
 #include "crm/customer_import.h"
 #include "crm/customers.h"
 #include "crm/phone.h"
+#include "workorders/work_orders.h"
 
 namespace ting::api {
 
@@ -24,13 +25,16 @@ const ListSpec kCustomerList{
 constexpr std::size_t kMaxImportBytes = 50u << 20;
 constexpr std::size_t kMaxReportedProblems = 1000;
 constexpr std::size_t kTimelineLimit = 200;
+constexpr int kOpenOrders = 5;  // open work orders on a screen-pop card
 
 // Roles that need not see customers' numbers get them masked (138****8000).
-bool masksPhones(const Call& call) { return call.principal->role == Role::kQaInspector; }
+bool masksPhones(const Call& call) {
+  return call.principal->role == Role::kQaInspector;
+}
 
 // A list of strings from `key`; kInvalidValue naming the entry otherwise.
 Result<std::optional<std::vector<std::string>>> stringList(JsonBody& body, std::string_view key,
-                                                         size_t max_items, size_t max_bytes) {
+                                                           size_t max_items, size_t max_bytes) {
   auto arr = body.array(key);
   if (!arr) return std::optional<std::vector<std::string>>();
   if (arr->size() > max_items) {
@@ -40,9 +44,8 @@ Result<std::optional<std::vector<std::string>>> stringList(JsonBody& body, std::
   for (std::size_t i = 0; i < arr->size(); ++i) {
     const std::string field = std::string(key) + "[" + std::to_string(i) + "]";
     if (!(*arr)[i].is_string() || (*arr)[i].as_string().size() > max_bytes) {
-      return invalidValue(field + " must be a string of at most " + std::to_string(max_bytes) +
-                              " bytes",
-                          field);
+      return invalidValue(
+          field + " must be a string of at most " + std::to_string(max_bytes) + " bytes", field);
     }
     out.emplace_back((*arr)[i].as_string());
   }
@@ -74,8 +77,9 @@ Result<crm::CustomerFields> readFields(JsonBody& body, bool create) {
 const std::vector<FieldDoc> kCustomerFieldDocs = {
     {"name", "string", true, ""},
     {"phone", "string", false, "one number (sets phones to just it)"},
-    {"phones", "array", false, "up to 10 numbers, as dialled in China or with +country code; "
-                               "each must be a valid number"},
+    {"phones", "array", false,
+     "up to 10 numbers, as dialled in China or with +country code; "
+     "each must be a valid number"},
     {"email", "string", false, ""},
     {"company", "string", false, ""},
     {"address", "string", false, ""},
@@ -170,16 +174,17 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
            return tx.audit({.entity = "customer",
                             .entity_id = "",
                             .action = "import",
-                            .after_json = boost::json::serialize(boost::json::object{
-                                {"rows", report.rows},
-                                {"imported", report.imported},
-                                {"rejected", report.rejected}})});
+                            .after_json = boost::json::serialize(
+                                boost::json::object{{"rows", report.rows},
+                                                    {"imported", report.imported},
+                                                    {"rejected", report.rejected}})});
          }));
-         return jsonResponse({{"rows", report.rows},
-                              {"imported", report.imported},
-                              {"rejected", report.rejected},
-                              {"problems", std::move(problems)},
-                              {"problems_truncated", report.problems.size() > kMaxReportedProblems}});
+         return jsonResponse(
+             {{"rows", report.rows},
+              {"imported", report.imported},
+              {"rejected", report.rejected},
+              {"problems", std::move(problems)},
+              {"problems_truncated", report.problems.size() > kMaxReportedProblems}});
        },
        {.summary = "Import customers from CSV (the body, UTF-8, at most 50 MiB): columns name, "
                    "phone, email, company, tags (;), address, notes, others custom fields. Bad "
@@ -189,43 +194,66 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
         .raw_body = "text/csv"},
        kMaxImportBytes});
 
-  router.add({"GET",
-              "/api/v1/customers/lookup",
-              Access::kAuthenticated,
-              readers,
-              [&ctx](Call& call) -> Result<Response> {
-                std::string number;
-                for (const auto& [k, v] : call.query) {
-                  if (k != "number") {
-                    return invalidArgument("unknown query parameter '" + k + "'", k)
-                        .withReason("invalid_query");
-                  }
-                  number = v;
-                }
-                if (number.empty() || number.size() > 64) {
-                  return invalidArgument("'number' is required (at most 64 bytes)", "number")
-                      .withReason("invalid_query");
-                }
-                std::vector<crm::Customer> found;
-                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-                  TING_ASSIGN_OR_RETURN(found,
-                                        crm::findByNumber(s, call.principal->tenant_id, number));
-                  return Status::ok();
-                }));
-                boost::json::array items;
-                for (const auto& c : found) items.push_back(crm::toJson(c, masksPhones(call)));
-                const std::string key = crm::lookupKey(number);
-                return jsonResponse({{"number", masksPhones(call) ? crm::maskPhone(number) : number},
-                                     {"key", masksPhones(call) ? crm::maskPhone(key) : key},
-                                     {"match", items.empty()       ? "none"
-                                               : items.size() == 1 ? "one"
-                                                                   : "several"},
-                                     {"items", std::move(items)}});
-              },
-              {.summary = "Screen pop: the customers with this number among theirs, however it "
-                          "is written (013800138000, +86 138 0013 8000...). match is none (offer "
-                          "to create), one (open the card) or several (let the agent choose).",
-               .tag = "customers"}});
+  router.add(
+      {"GET",
+       "/api/v1/customers/lookup",
+       Access::kAuthenticated,
+       readers,
+       [&ctx](Call& call) -> Result<Response> {
+         std::string number;
+         for (const auto& [k, v] : call.query) {
+           if (k != "number") {
+             return invalidArgument("unknown query parameter '" + k + "'", k)
+                 .withReason("invalid_query");
+           }
+           number = v;
+         }
+         if (number.empty() || number.size() > 64) {
+           return invalidArgument("'number' is required (at most 64 bytes)", "number")
+               .withReason("invalid_query");
+         }
+         std::vector<crm::Customer> found;
+         std::vector<boost::json::array> open;
+         TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+           TING_ASSIGN_OR_RETURN(found, crm::findByNumber(s, call.principal->tenant_id, number));
+           // The card shows what is still open for each.
+           for (const auto& c : found) {
+             TING_ASSIGN_OR_RETURN(
+                 auto orders,
+                 workorders::openWorkOrdersOf(s, call.principal->tenant_id, c.id, kOpenOrders));
+             boost::json::array list;
+             for (const auto& w : orders) {
+               list.push_back({{"id", w.id},
+                               {"reference", w.reference},
+                               {"type", w.type},
+                               {"state", workorders::stateName(w.state)},
+                               {"subject", w.subject},
+                               {"sla_breached", w.sla_breached},
+                               {"created_at", formatTimestamp(w.created_at)}});
+             }
+             open.push_back(std::move(list));
+           }
+           return Status::ok();
+         }));
+         boost::json::array items;
+         for (std::size_t i = 0; i < found.size(); ++i) {
+           boost::json::object card = crm::toJson(found[i], masksPhones(call));
+           card["open_work_orders"] = std::move(open[i]);
+           items.push_back(std::move(card));
+         }
+         const std::string key = crm::lookupKey(number);
+         return jsonResponse({{"number", masksPhones(call) ? crm::maskPhone(number) : number},
+                              {"key", masksPhones(call) ? crm::maskPhone(key) : key},
+                              {"match", items.empty()       ? "none"
+                                        : items.size() == 1 ? "one"
+                                                            : "several"},
+                              {"items", std::move(items)}});
+       },
+       {.summary = "Screen pop: the customers with this number among theirs, however it "
+                   "is written (013800138000, +86 138 0013 8000...), each with up to 5 open work "
+                   "orders. match is none (offer "
+                   "to create), one (open the card) or several (let the agent choose).",
+        .tag = "customers"}});
 
   router.add({"GET",
               "/api/v1/customers/{id}",
@@ -282,36 +310,67 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                        "tenant_id = ? AND customer_id = ? ORDER BY arrived_at DESC LIMIT ?",
                        {tenant, id, std::int64_t{kTimelineLimit}}));
            for (const auto& r : calls) {
-             boost::json::object e{
-                 {"type", "call"},         {"at", formatTimestamp(r.integer(5))},
-                 {"call_id", r.text(0)},   {"direction", r.text(1)},
-                 {"from", number(r, 2)},   {"to", number(r, 3)},
-                 {"state", r.text(4)},           {"answered_at", columnTime(r, 6)},
-                 {"ended_at", columnTime(r, 7)}, {"end_cause", columnText(r, 8)},
-                 {"queue", columnText(r, 9)},    {"agent", columnText(r, 10)},
-                 {"satisfaction", columnInteger(r, 11)},
-                 {"has_recording", !r.isNull(12) && r.isNull(13)},
-                 {"parent_id", columnText(r, 14)}};
+             boost::json::object e{{"type", "call"},
+                                   {"at", formatTimestamp(r.integer(5))},
+                                   {"call_id", r.text(0)},
+                                   {"direction", r.text(1)},
+                                   {"from", number(r, 2)},
+                                   {"to", number(r, 3)},
+                                   {"state", r.text(4)},
+                                   {"answered_at", columnTime(r, 6)},
+                                   {"ended_at", columnTime(r, 7)},
+                                   {"end_cause", columnText(r, 8)},
+                                   {"queue", columnText(r, 9)},
+                                   {"agent", columnText(r, 10)},
+                                   {"satisfaction", columnInteger(r, 11)},
+                                   {"has_recording", !r.isNull(12) && r.isNull(13)},
+                                   {"parent_id", columnText(r, 14)}};
              events.emplace_back(r.integer(5), std::move(e));
            }
            TING_ASSIGN_OR_RETURN(
                auto callbacks,
                s.query("SELECT r.id, r.call_ref, r.number, r.source, r.status, r.attempts, "
-                       "r.created_at, r.updated_at FROM callback_requests r JOIN calls c ON "
-                       "c.tenant_id = r.tenant_id AND c.call_ref = r.call_ref WHERE r.tenant_id "
-                       "= ? AND c.customer_id = ? ORDER BY r.created_at DESC LIMIT ?",
-                       {tenant, id, std::int64_t{kTimelineLimit}}));
+                       "r.created_at, r.updated_at, r.work_order_id FROM callback_requests r "
+                       "LEFT JOIN calls c ON c.tenant_id = r.tenant_id AND c.call_ref = "
+                       "r.call_ref LEFT JOIN work_orders w ON w.id = r.work_order_id WHERE "
+                       "r.tenant_id = ? AND (c.customer_id = ? OR w.customer_id = ?) ORDER BY "
+                       "r.created_at DESC LIMIT ?",
+                       {tenant, id, id, std::int64_t{kTimelineLimit}}));
            for (const auto& r : callbacks) {
-             boost::json::object e{{"type", "callback"},        {"at", formatTimestamp(r.integer(6))},
-                                   {"callback_id", r.integer(0)}, {"call_id", columnText(r, 1)},
-                                   {"number", number(r, 2)},      {"source", r.text(3)},
-                                   {"status", r.text(4)},         {"attempts", r.integer(5)},
-                                   {"updated_at", columnTime(r, 7)}};
+             boost::json::object e{{"type", "callback"},
+                                   {"at", formatTimestamp(r.integer(6))},
+                                   {"callback_id", r.integer(0)},
+                                   {"call_id", columnText(r, 1)},
+                                   {"number", number(r, 2)},
+                                   {"source", r.text(3)},
+                                   {"status", r.text(4)},
+                                   {"attempts", r.integer(5)},
+                                   {"updated_at", columnTime(r, 7)},
+                                   {"work_order_id", columnInteger(r, 8)}};
              events.emplace_back(r.integer(6), std::move(e));
            }
-           return tx.audit({.entity = "customer",
-                            .entity_id = std::to_string(id),
-                            .action = "read_timeline"});
+           TING_ASSIGN_OR_RETURN(
+               auto orders,
+               s.query("SELECT id, reference, type, state, close_reason, subject, created_at, "
+                       "closed_at, satisfaction, satisfaction_comment FROM work_orders WHERE "
+                       "tenant_id = ? AND customer_id = ? ORDER BY created_at DESC LIMIT ?",
+                       {tenant, id, std::int64_t{kTimelineLimit}}));
+           for (const auto& r : orders) {
+             boost::json::object e{{"type", "work_order"},
+                                   {"at", formatTimestamp(r.integer(6))},
+                                   {"work_order_id", r.integer(0)},
+                                   {"reference", r.text(1)},
+                                   {"work_order_type", r.text(2)},
+                                   {"state", r.text(3)},
+                                   {"close_reason", columnText(r, 4)},
+                                   {"subject", r.text(5)},
+                                   {"closed_at", columnTime(r, 7)},
+                                   {"satisfaction", columnInteger(r, 8)},
+                                   {"satisfaction_comment", columnText(r, 9)}};
+             events.emplace_back(r.integer(6), std::move(e));
+           }
+           return tx.audit(
+               {.entity = "customer", .entity_id = std::to_string(id), .action = "read_timeline"});
          }));
          std::stable_sort(events.begin(), events.end(),
                           [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -323,7 +382,8 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
          return jsonResponse({{"items", std::move(items)}});
        },
        {.summary = "The customer's timeline, newest first: calls (direction, queue, agent, "
-                   "satisfaction, whether recorded) and callback requests; audited. Calls are "
+                   "satisfaction, whether recorded), callback requests and work orders (state, "
+                   "satisfaction); audited. Calls are "
                    "linked when the screen pop found exactly this customer.",
         .tag = "customers"}});
 

@@ -78,6 +78,11 @@ def test_lifecycle_with_approval_follow_up_and_history(shared, tok):
     customer = T.create_customer(shared, agent, name="跟进 Follow-up", phone="13522223333")
     w = create(shared, agent, customer_id=customer["id"])
     wid = w["id"]
+    # The screen pop shows what is still open for the caller.
+    pop = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=agent,
+                              query={"number": "+8613522223333"}), 200)
+    assert pop["match"] == "one", pop
+    assert [o["reference"] for o in pop["items"][0]["open_work_orders"]] == [w["reference"]], pop
     T.assert_error(shared.api("POST", f"/api/v1/work-orders/{wid}/actions", token=agent,
                               json={"action": "investigate"}), 409)
     T.assert_error(shared.api("POST", f"/api/v1/work-orders/{wid}/actions", token=agent,
@@ -124,6 +129,16 @@ def test_lifecycle_with_approval_follow_up_and_history(shared, tok):
             comment="quick")
     assert w["state"] == "closed" and w["close_reason"] == "resolved", w
     assert w["satisfaction"] == 5
+    pop = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=agent,
+                              query={"number": "13522223333"}), 200)
+    assert pop["items"][0]["open_work_orders"] == [], pop
+    timeline = T.expect(shared.api("GET", f"/api/v1/customers/{customer['id']}/timeline",
+                                   token=agent), 200)["items"]
+    orders = [e for e in timeline if e["type"] == "work_order"]
+    assert [(o["reference"], o["state"], o["satisfaction"]) for o in orders] == [
+        (w["reference"], "closed", 5)], timeline
+    follow = [e for e in timeline if e["type"] == "callback"]
+    assert follow and follow[0]["source"] == "follow_up" and follow[0]["work_order_id"] == wid
     hist = T.expect(shared.api("GET", f"/api/v1/work-orders/{wid}/history", token=agent),
                     200)["items"]
     actions = [h["action"] for h in hist]
