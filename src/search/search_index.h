@@ -17,10 +17,12 @@
 //
 // Threads: all methods may be called from any thread at once. Writes
 // (put, remove, commit) go through the one Xapian::WritableDatabase under
-// `writer_mu_`. Reads (search, suggest, size) never take that lock: each
-// call borrows a Xapian::Database of its own from a pool (a Xapian object is
-// used by one thread at a time), reopened when a commit happened since it was
-// last used, so reads see the last commit and never block on a writer.
+// `writer_mu_`. Reads (search, suggest, size) normally do not take that
+// lock: each call borrows a Xapian::Database of its own from a pool (a Xapian
+// object is used by one thread at a time), reopened when a commit happened
+// since it was last used, so reads see the last commit. Only a read that
+// commits keep overtaking (Xapian keeps few old revisions) takes the lock,
+// for one last try.
 
 #include <atomic>
 #include <cstdint>
@@ -49,7 +51,7 @@ inline constexpr std::size_t kMaxQueryWords = 32;
 inline constexpr std::size_t kMaxDocumentBytes = 1024 * 1024;
 
 struct Document {
-  std::string kind;  // "article", "script", "work_order", "customer": [a-z_]{1,32}
+  std::string kind;            // "article", "script", "work_order", "customer": [a-z_]{1,32}
   std::int64_t tenant_id = 0;  // > 0
   std::int64_t id = 0;         // unique within (tenant, kind)
   std::string title;           // weighted higher than body
@@ -65,8 +67,8 @@ struct Document {
 struct Hit {
   std::string kind;
   std::int64_t id = 0;
-  double score = 0;     // BM25; 0 for suggestions
-  std::string title;    // as stored (valid UTF-8, not escaped)
+  double score = 0;   // BM25; 0 for suggestions
+  std::string title;  // as stored (valid UTF-8, not escaped)
   // About 160 characters of title and body around the matched terms, HTML-escaped,
   // matches wrapped in <mark>…</mark>, valid UTF-8.
   std::string snippet;
@@ -119,14 +121,16 @@ class Index {
 
   Index(std::string dir, bool throwaway, std::unique_ptr<Xapian::WritableDatabase> writer);
 
-  // Runs `read` on a pooled reader, retrying when a commit overtook it
-  // (Xapian::DatabaseModifiedError). Xapian errors become kInternal.
+  // Runs `read` (perhaps more than once) on a pooled reader, retrying when
+  // commits overtook it (Xapian::DatabaseModifiedError); after a few tries it
+  // runs holding `writer_mu_`, so that it cannot be overtaken. Xapian errors
+  // become kInternal.
   Status withReader(const std::function<void(Xapian::Database&)>& read) const;
 
   const std::string dir_;
   const bool throwaway_;
 
-  std::mutex writer_mu_;
+  mutable std::mutex writer_mu_;
   std::unique_ptr<Xapian::WritableDatabase> writer_;  // guarded by writer_mu_
 
   // Commits so far; a pooled reader opened at an older one is reopened.

@@ -24,7 +24,9 @@ struct Char {
   std::size_t len = 1;     // bytes
 };
 
-bool isContinuation(unsigned char b) { return (b & 0xC0) == 0x80; }
+bool isContinuation(unsigned char b) {
+  return (b & 0xC0) == 0x80;
+}
 
 // RFC 3629 §4: the well-formed byte sequences, so overlong forms, surrogates
 // and code points past U+10FFFF are all invalid (one byte at a time).
@@ -68,17 +70,17 @@ char32_t normalize(char32_t cp) {
 }
 
 bool inCjkBlock(char32_t cp) {
-  return (cp >= 0x1100 && cp <= 0x11FF) ||    // Hangul Jamo
-         (cp >= 0x2E80 && cp <= 0x2FDF) ||    // CJK and Kangxi radicals
-         (cp >= 0x3005 && cp <= 0x3007) ||    // 々 〆 〇
-         (cp >= 0x3021 && cp <= 0x3029) ||    // Hangzhou numerals
-         (cp >= 0x3040 && cp <= 0x31FF) ||    // kana, Bopomofo, Hangul compatibility
-         (cp >= 0x3400 && cp <= 0x4DBF) ||    // CJK extension A
-         (cp >= 0x4E00 && cp <= 0x9FFF) ||    // CJK unified ideographs
-         (cp >= 0xA960 && cp <= 0xA97F) ||    // Hangul Jamo extended A
-         (cp >= 0xAC00 && cp <= 0xD7AF) ||    // Hangul syllables
-         (cp >= 0xF900 && cp <= 0xFAFF) ||    // CJK compatibility ideographs
-         (cp >= 0xFF66 && cp <= 0xFF9F) ||    // half-width katakana
+  return (cp >= 0x1100 && cp <= 0x11FF) ||  // Hangul Jamo
+         (cp >= 0x2E80 && cp <= 0x2FDF) ||  // CJK and Kangxi radicals
+         (cp >= 0x3005 && cp <= 0x3007) ||  // 々 〆 〇
+         (cp >= 0x3021 && cp <= 0x3029) ||  // Hangzhou numerals
+         (cp >= 0x3040 && cp <= 0x31FF) ||  // kana, Bopomofo, Hangul compatibility
+         (cp >= 0x3400 && cp <= 0x4DBF) ||  // CJK extension A
+         (cp >= 0x4E00 && cp <= 0x9FFF) ||  // CJK unified ideographs
+         (cp >= 0xA960 && cp <= 0xA97F) ||  // Hangul Jamo extended A
+         (cp >= 0xAC00 && cp <= 0xD7AF) ||  // Hangul syllables
+         (cp >= 0xF900 && cp <= 0xFAFF) ||  // CJK compatibility ideographs
+         (cp >= 0xFF66 && cp <= 0xFF9F) ||  // half-width katakana
          (cp >= 0x20000 && cp <= 0x3FFFF);  // CJK extensions B and later
 }
 
@@ -265,8 +267,8 @@ class Analyzer {
       if (last > k) {
         std::string joined;
         for (std::size_t g = k; g <= last; ++g) {
-          joined.append(text_.substr(digit_words_[g].begin,
-                                     digit_words_[g].end - digit_words_[g].begin));
+          joined.append(
+              text_.substr(digit_words_[g].begin, digit_words_[g].end - digit_words_[g].begin));
         }
         if (joined.size() >= kMinJoinedDigits && joined.size() <= kMaxJoinedDigits) {
           emit(std::move(joined), TokenKind::kJoined, digit_words_[k].begin,
@@ -286,7 +288,8 @@ class Analyzer {
 
 bool isSpace(char32_t cp) {
   return cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' ||
-         (cp >= 0x80 && cp != kInvalid && Xapian::Unicode::is_whitespace(static_cast<unsigned>(cp)));
+         (cp >= 0x80 && cp != kInvalid &&
+          Xapian::Unicode::is_whitespace(static_cast<unsigned>(cp)));
 }
 
 void appendEscaped(std::string& out, std::string_view ch) {

@@ -95,4 +95,10 @@ Result<Page> listPage(Session& session, const PageQuery& q, const PageRequest& p
   return page;
 }
 
+Status refreshStatistics(Database& db) {
+  if (db.dialect() != Dialect::kSqlite) return Status::ok();
+  return db.write(
+      [](Session& s) { return s.execScript("PRAGMA analysis_limit = 1000; ANALYZE;"); });
+}
+
 }  // namespace ting::store

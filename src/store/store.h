@@ -112,4 +112,10 @@ std::string containsPattern(std::string_view text);
 
 Result<Page> listPage(Session& session, const PageQuery& query, const PageRequest& page);
 
+// Refreshes the planner's statistics. SQLite keeps none until ANALYZE runs,
+// and without them it scans a whole tenant rather than a partial index (the
+// open work orders); sampled (analysis_limit) so it takes milliseconds even
+// at millions of rows. PostgreSQL's autovacuum does this itself: a no-op.
+Status refreshStatistics(Database& db);
+
 }  // namespace ting::store

@@ -611,7 +611,8 @@ Status slaEvent(store::Tx& tx, std::int64_t work_order_id, std::int64_t clock_id
   return Status::ok();
 }
 
-Status startClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
+Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
+  ClockPlan plan;
   TING_ASSIGN_OR_RETURN(std::vector<SlaPolicy> policies, listPolicies(tx.session(), w.tenant_id));
   std::vector<std::int64_t> path;
   if (w.category_id) {
@@ -629,24 +630,38 @@ Status startClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
     chosen = &p;
     break;
   }
-  if (!chosen) return Status::ok();
+  if (!chosen) return plan;
   w.sla_policy_id = chosen->id;
-  TING_RETURN_IF_ERROR(tx.session().exec("UPDATE work_orders SET sla_policy_id = ? WHERE id = ?",
-                                         {chosen->id, w.id}));
-  TING_RETURN_IF_ERROR(startClock(tx, w, kFirstResponse));
-  TING_RETURN_IF_ERROR(startClock(tx, w, kResolution));
+  TING_ASSIGN_OR_RETURN(BusinessCalendar cal,
+                        calendarById(tx.session(), w.tenant_id, chosen->calendar_id));
+  for (const char* kind : {kFirstResponse, kResolution}) {
+    auto minutes = targetMinutes(*chosen, kind);
+    if (!minutes) continue;
+    const std::int64_t target = *minutes * kMinute;
+    plan.clocks.push_back({kind, chosen->calendar_id, target, chosen->warn_percent,
+                           cal.addBusinessTime(tx.now(), target),
+                           cal.addBusinessTime(tx.now(), target * chosen->warn_percent / 100)});
+  }
   if (chosen->regulatory) {
     const Regulatory& r = *chosen->regulatory;
-    TING_ASSIGN_OR_RETURN(BusinessCalendar cal,
-                          calendarById(tx.session(), w.tenant_id, chosen->calendar_id));
     const UnixMillis due =
         r.working_days ? addWorkingDays(cal, tx.now(), r.days) : tx.now() + r.days * kDay;
     // Warned with a fifth of the time left, whatever the policy's share.
-    const UnixMillis warn = tx.now() + (due - tx.now()) * 4 / 5;
-    TING_RETURN_IF_ERROR(
-        insertClock(tx, w, kRegulatory, std::nullopt, due - tx.now(), 80, due, warn));
+    plan.clocks.push_back(
+        {kRegulatory, std::nullopt, due - tx.now(), 80, due, tx.now() + (due - tx.now()) * 4 / 5});
   }
-  return refreshDue(tx, w);
+  for (const auto& c : plan.clocks) {
+    if (!w.sla_due_at || c.due_at < *w.sla_due_at) w.sla_due_at = c.due_at;
+  }
+  return plan;
+}
+
+Status startPlannedClocks(store::Tx& tx, const WorkOrder& w, const ClockPlan& plan) {
+  for (const auto& c : plan.clocks) {
+    TING_RETURN_IF_ERROR(insertClock(tx, w, c.kind, c.calendar_id, c.target_ms, c.warn_percent,
+                                     c.due_at, c.warn_at));
+  }
+  return Status::ok();
 }
 
 Status startClock(store::Tx& tx, const WorkOrder& w, const std::string& kind) {

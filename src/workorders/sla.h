@@ -81,9 +81,24 @@ inline constexpr const char* kResolution = "resolution";
 inline constexpr const char* kFollowUp = "follow_up";
 inline constexpr const char* kRegulatory = "regulatory";
 
-// Picks the policy of a new work order and starts its clocks (first
-// response, resolution, regulatory). Sets w.sla_policy_id.
-Status startClocks(store::Tx& tx, WorkOrder& w, int vip_level);
+// The clocks a new work order starts with (first response, resolution,
+// regulatory), planned before it is written so it is written once.
+struct PlannedClock {
+  std::string kind;
+  std::optional<std::int64_t> calendar_id;
+  std::int64_t target_ms = 0;
+  int warn_percent = 80;
+  UnixMillis due_at = 0;
+  UnixMillis warn_at = 0;
+};
+struct ClockPlan {
+  std::vector<PlannedClock> clocks;
+};
+// Picks the policy of a new work order (sets w.sla_policy_id and
+// w.sla_due_at) and plans its clocks.
+Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level);
+// Starts the planned clocks of w, once w is written.
+Status startPlannedClocks(store::Tx& tx, const WorkOrder& w, const ClockPlan& plan);
 // Starts one clock of w's policy (no-op when the policy has no such target).
 Status startClock(store::Tx& tx, const WorkOrder& w, const std::string& kind);
 // Stops w's running or paused clocks of `kinds` as met (missed when already

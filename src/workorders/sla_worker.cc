@@ -32,6 +32,12 @@ void SlaWorker::run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
+    if (std::chrono::steady_clock::now() >= next_statistics_) {
+      if (Status st = store::refreshStatistics(store_.db()); !st.isOk()) {
+        spdlog::warn("refreshing planner statistics failed: {}", st.message());
+      }
+      next_statistics_ = std::chrono::steady_clock::now() + std::chrono::hours(1);
+    }
     // A full batch means more are due: go on at once.
     for (;;) {
       auto handled = sweepSla(store_);

@@ -1,6 +1,8 @@
 #pragma once
 // The SLA thread: every few seconds it sweeps the clocks due to warn, breach
-// or escalate (sweepSla). One per server; sweeps never overlap.
+// or escalate (sweepSla). One per server; sweeps never overlap. At start and
+// hourly it also refreshes the database planner's statistics, which the
+// work-order views' partial indexes depend on (store::refreshStatistics).
 
 #include <chrono>
 #include <condition_variable>
@@ -30,6 +32,7 @@ class SlaWorker {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread thread_;
+  std::chrono::steady_clock::time_point next_statistics_{};
 };
 
 }  // namespace ting::workorders

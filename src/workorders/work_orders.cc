@@ -534,22 +534,25 @@ Result<WorkOrder> createWorkOrder(store::Tx& tx, const WorkOrderFields& fields) 
                             tx.now() - settings.repeat_window_days * kDay}));
     if (!rows.empty()) w.repeat_of = rows[0].integer(0);
   }
+  TING_ASSIGN_OR_RETURN(int vip, customerVipLevel(tx.session(), w));
+  TING_ASSIGN_OR_RETURN(ClockPlan plan, planClocks(tx, w, vip));
   TING_ASSIGN_OR_RETURN(
       store::Row row,
       tx.session().queryOne(
           "INSERT INTO work_orders (tenant_id, reference, type, category_id, complainant_type, "
           "priority, channel, state, customer_id, subject, description, desired_remedy, "
-          "promised_reply_at, owner_id, repeat_of, created_by, created_at, updated_at) VALUES "
-          "(?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+          "promised_reply_at, owner_id, repeat_of, created_by, created_at, updated_at, "
+          "sla_policy_id, sla_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, "
+          "?, ?, ?, ?, ?) RETURNING id",
           {tenant, w.reference, w.type, optValue(w.category_id),
            store::textOrNull(w.complainant_type), w.priority, w.channel, optValue(w.customer_id),
            w.subject, store::textOrNull(w.description), store::textOrNull(w.desired_remedy),
            optValue(w.promised_reply_at), optValue(w.owner_id), optValue(w.repeat_of),
-           optValue(w.created_by), w.created_at, w.updated_at}));
+           optValue(w.created_by), w.created_at, w.updated_at, optValue(w.sla_policy_id),
+           w.sla_due_at.value_or(kNoDue)}));
   w.id = row.integer(0);
   if (fields.call_ids) TING_RETURN_IF_ERROR(linkCalls(tx, w, *fields.call_ids));
-  TING_ASSIGN_OR_RETURN(int vip, customerVipLevel(tx.session(), w));
-  TING_RETURN_IF_ERROR(startClocks(tx, w, vip));
+  TING_RETURN_IF_ERROR(startPlannedClocks(tx, w, plan));
   TING_RETURN_IF_ERROR(tx.session().exec(
       "INSERT INTO work_order_history (tenant_id, work_order_id, at, actor_id, actor, action, "
       "to_state, changes) VALUES (?, ?, ?, ?, ?, 'create', 'new', ?)",
@@ -976,6 +979,8 @@ Result<boost::json::array> proposals(store::Session& s, std::int64_t tenant_id, 
 
 namespace {
 
+// Open orders are state <> 'closed', which the partial indexes of open orders
+// match (ordered by time: lists need no sort).
 Result<store::PageQuery> filterQuery(store::Session& s, std::int64_t tenant_id,
                                      const WorkOrderFilter& f) {
   store::PageQuery q{.table = "work_orders", .columns = kColumns, .tenant_id = tenant_id};
@@ -1041,9 +1046,20 @@ Result<std::int64_t> countWorkOrders(store::Session& s, std::int64_t tenant_id,
   TING_ASSIGN_OR_RETURN(store::PageQuery q, filterQuery(s, tenant_id, filter));
   std::vector<store::Value> params{tenant_id};
   params.insert(params.end(), q.filter_params.begin(), q.filter_params.end());
+  std::string from = "work_orders";
+  if (filter.open_only && s.dialect() == store::Dialect::kSqlite) {
+    // SQLite's planner prefers walking the whole tenant on (tenant_id, state)
+    // for a count, even with statistics; the partial index of open orders
+    // that fits the view is 5-50 times faster. PostgreSQL picks well itself.
+    from += filter.due_before    ? " INDEXED BY work_orders_open_due"
+            : filter.breached    ? " INDEXED BY work_orders_open_breached"
+            : filter.owner_id    ? " INDEXED BY work_orders_open_owner"
+            : filter.category_id ? " INDEXED BY work_orders_open_category"
+                                 : " INDEXED BY work_orders_open";
+  }
   TING_ASSIGN_OR_RETURN(
       store::Rows rows,
-      s.query("SELECT COUNT(*) FROM work_orders WHERE tenant_id = ?" + q.filter_sql, params));
+      s.query("SELECT COUNT(*) FROM " + from + " WHERE tenant_id = ?" + q.filter_sql, params));
   return rows.empty() ? 0 : rows[0].integer(0);
 }
 

@@ -411,14 +411,19 @@ CREATE TABLE work_orders (
   version INTEGER NOT NULL DEFAULT 1,
   UNIQUE (tenant_id, reference)
 );
-CREATE INDEX work_orders_state ON work_orders (tenant_id, state, id);
-CREATE INDEX work_orders_owner ON work_orders (tenant_id, owner_id, state, id);
-CREATE INDEX work_orders_customer ON work_orders (tenant_id, customer_id, category_id, created_at);
-CREATE INDEX work_orders_due ON work_orders (tenant_id, sla_due_at, id);
+CREATE INDEX work_orders_state ON work_orders (tenant_id, state, created_at, id);
 CREATE INDEX work_orders_created ON work_orders (tenant_id, created_at, id);
 CREATE INDEX work_orders_updated ON work_orders (tenant_id, updated_at, id);
-CREATE INDEX work_orders_repeat ON work_orders (tenant_id, repeat_of, created_at);
-CREATE INDEX work_orders_department ON work_orders (tenant_id, department, state, id);
+CREATE INDEX work_orders_customer ON work_orders (tenant_id, customer_id, created_at, id);
+CREATE INDEX work_orders_customer_category ON work_orders (tenant_id, customer_id, category_id, created_at);
+CREATE INDEX work_orders_owner ON work_orders (tenant_id, owner_id, created_at, id);
+CREATE INDEX work_orders_repeats ON work_orders (tenant_id, created_at, id) WHERE repeat_of IS NOT NULL;
+CREATE INDEX work_orders_department ON work_orders (tenant_id, department, created_at, id);
+CREATE INDEX work_orders_open ON work_orders (tenant_id, created_at, id) WHERE state <> 'closed';
+CREATE INDEX work_orders_open_owner ON work_orders (tenant_id, owner_id, created_at, id) WHERE state <> 'closed';
+CREATE INDEX work_orders_open_category ON work_orders (tenant_id, category_id, created_at, id) WHERE state <> 'closed';
+CREATE INDEX work_orders_open_due ON work_orders (tenant_id, sla_due_at, id) WHERE state <> 'closed';
+CREATE INDEX work_orders_open_breached ON work_orders (tenant_id, sla_breached, created_at, id) WHERE state <> 'closed';
 
 CREATE TABLE work_order_calls (
   tenant_id BIGINT NOT NULL REFERENCES tenants(id),
