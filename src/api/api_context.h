@@ -48,6 +48,7 @@ void addTenantRoutes(Router& router, ApiContext& ctx);
 void addUserRoutes(Router& router, ApiContext& ctx);
 void addCustomerRoutes(Router& router, ApiContext& ctx);
 void addWorkOrderRoutes(Router& router, ApiContext& ctx);
+void addKbRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addCallRoutes(Router& router, ApiContext& ctx);
 void addCallbackRoutes(Router& router, ApiContext& ctx);

@@ -71,6 +71,7 @@ void addAllRoutes(Router& router, ApiContext& ctx) {
   addUserRoutes(router, ctx);
   addCustomerRoutes(router, ctx);
   addWorkOrderRoutes(router, ctx);
+  addKbRoutes(router, ctx);
   addAuditRoutes(router, ctx);
   addCallRoutes(router, ctx);
   addCallbackRoutes(router, ctx);

@@ -10,6 +10,7 @@
 #include "api/telephony_fields.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
+#include "kb/kb.h"
 
 namespace ting::api {
 
@@ -100,7 +101,9 @@ void addTenantRoutes(Router& router, ApiContext& ctx) {
                   identity::NewUser nu{*admin_username, *admin_password, Role::kAdmin, "", ""};
                   TING_ASSIGN_OR_RETURN(admin,
                                         identity::createUser(tx, tenant.id, nu, ctx.password));
-                  return Status::ok();
+                  // Every tenant starts with Ting's articles and reply scripts.
+                  tx.setTenant(tenant.id);
+                  return kb::installDefaults(tx).status();
                 }));
                 boost::json::object out = identity::toJson(tenant);
                 out["admin"] = identity::toJson(admin);

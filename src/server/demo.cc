@@ -10,6 +10,7 @@
 #include "identity/tenants.h"
 #include "identity/users.h"
 #include "ivr/demo_flow.h"
+#include "kb/kb.h"
 #include "sip/digest.h"
 #include "workorders/settings.h"
 #include "workorders/sla.h"
@@ -259,6 +260,11 @@ Status seedDemo(store::Store& store, const std::string& password, const Password
     }
     TING_RETURN_IF_ERROR(seedDemoTelephony(tx, tenant_id, chosen, sip_aliases));
     TING_RETURN_IF_ERROR(seedDemoWorkOrders(tx, tenant_id));
+    // Articles and scripts once (a default an admin deleted stays deleted).
+    TING_ASSIGN_OR_RETURN(
+        auto kb_count,
+        tx.session().queryOne("SELECT COUNT(*) FROM kb_entries WHERE tenant_id = ?", {tenant_id}));
+    if (kb_count.integer(0) == 0) TING_RETURN_IF_ERROR(kb::installDefaults(tx).status());
     if (created) {
       for (const auto& dc : kDemoCustomers) {
         crm::CustomerFields f;

@@ -503,4 +503,19 @@ CivilDay localDayIn(const std::string& name, UnixMillis t) {
   return localDayAt(t, zone ? offsetAt(*zone, t) : 0);
 }
 
+std::int64_t utcOffsetIn(const std::string& name, UnixMillis t) {
+  auto zone = zoneNamed(name);
+  return zone ? offsetAt(*zone, t) : 0;
+}
+
+std::string formatLocalMinute(const std::string& name, UnixMillis t) {
+  const std::int64_t local = t + utcOffsetIn(name, t);
+  const CivilDay day = localDayAt(local, 0);
+  const std::int64_t minute = (local - day * kMillisPerDay) / 60'000;
+  char hm[8];
+  std::snprintf(hm, sizeof hm, " %02d:%02d", static_cast<int>(minute / 60),
+                static_cast<int>(minute % 60));
+  return formatDate(day) + hm;
+}
+
 }  // namespace ting::workorders

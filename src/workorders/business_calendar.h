@@ -70,5 +70,9 @@ class BusinessCalendar {
 bool isKnownTimeZone(const std::string& name);
 // The local civil day of `t` in zone `name` (UTC for an unknown zone).
 CivilDay localDayIn(const std::string& name, UnixMillis t);
+// The offset from UTC of zone `name` at `t`, in ms (0 for an unknown zone).
+std::int64_t utcOffsetIn(const std::string& name, UnixMillis t);
+// "2026-11-23 18:00": `t` as a local date and time in zone `name`.
+std::string formatLocalMinute(const std::string& name, UnixMillis t);
 
 }  // namespace ting::workorders

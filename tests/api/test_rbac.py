@@ -52,6 +52,9 @@ def ctx(shared, tok):
         "calendar": T.expect(shared.api("POST", "/api/v1/business-calendars", token=admin,
                                         json={"name": T.uniq("rbac-cal"),
                                               "weekly": {"mon": ["09:00-18:00"]}}), 201),
+        "kb": T.expect(shared.api("POST", "/api/v1/kb", token=admin,
+                                  json={"kind": "article", "lang": "en", "title": "Rbac",
+                                        "body": "Rbac target article"}), 201),
         "policy": T.expect(shared.api("POST", "/api/v1/sla-policies", token=admin,
                                       json={"name": T.uniq("rbac-policy"), "active": False,
                                             "position": 9999}), 201),
@@ -298,6 +301,16 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
         ("PATCH", "/api/v1/sla-policies/{id}"): (f"/api/v1/sla-policies/{ctx['policy']['id']}",
                                                  {"warn_percent": 80}, 200),
         ("DELETE", "/api/v1/sla-policies/{id}"): ("/api/v1/sla-policies/999999999", None, 404),
+        ("GET", "/api/v1/kb"): (path, None, 200),
+        ("POST", "/api/v1/kb"): (path, {"kind": "script", "lang": "zh", "title": "rbac",
+                                        "body": "rbac"}, 201),
+        ("POST", "/api/v1/kb/defaults"): (path, None, 200),
+        ("GET", "/api/v1/kb/suggestions"): (path + f"?category_id={ctx['category']['id']}", None,
+                                            200),
+        ("GET", "/api/v1/kb/{id}"): (f"/api/v1/kb/{ctx['kb']['id']}", None, 200),
+        ("PATCH", "/api/v1/kb/{id}"): (f"/api/v1/kb/{ctx['kb']['id']}", {"active": True}, 200),
+        ("DELETE", "/api/v1/kb/{id}"): ("/api/v1/kb/999999999", None, 404),
+        ("POST", "/api/v1/kb/{id}/render"): (f"/api/v1/kb/{ctx['kb']['id']}/render", {}, 200),
     }
     if (method, path) in simple:
         p, body, ok = simple[(method, path)]

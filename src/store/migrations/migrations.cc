@@ -565,6 +565,26 @@ CREATE INDEX sla_events_order ON sla_events (work_order_id, id);
 CREATE INDEX sla_events_tenant ON sla_events (tenant_id, id);
 )sql";
 
+// The knowledge base: articles and reply scripts per tenant and language.
+constexpr const char* kV8Kb = R"sql(
+CREATE TABLE kb_entries (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  kind TEXT NOT NULL,
+  situation TEXT,
+  lang TEXT NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  category_id BIGINT,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX kb_entries_tenant ON kb_entries (tenant_id, kind, lang, id);
+CREATE INDEX kb_entries_situation ON kb_entries (tenant_id, situation, lang);
+CREATE INDEX kb_entries_updated ON kb_entries (updated_at, id);
+)sql";
+
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
   for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
     sql.replace(pos, from.size(), to);
@@ -595,6 +615,7 @@ const std::vector<Migration>& migrations() {
       {5, "crm: customers' numbers, tags, address, VIP level, custom fields", kV5Crm},
       {6, "calls linked to their customer", kV6CallCustomers},
       {7, "work orders, SLA calendars, policies, clocks and events, approvals", kV7WorkOrders},
+      {8, "knowledge base: articles and reply scripts", kV8Kb},
   };
   return kMigrations;
 }
