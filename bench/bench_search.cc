@@ -9,10 +9,6 @@
 // --dir: where the index goes (default: a fresh directory in /tmp, removed at
 // the end); an existing index there is kept, and its documents are replaced by
 // the same ones (--docs 0 times searches on it alone).
-//
-// Not in bench/CMakeLists.txt; to build it there:
-//   add_executable(bench_search bench_search.cc)
-//   target_link_libraries(bench_search PRIVATE ting_search)
 
 #include <unistd.h>  // getpid
 
@@ -101,7 +97,8 @@ class Generator {
   }
   std::string englishName() { return std::string(pick(kFirstNames)) + " " + pick(kLastNames); }
   std::string phone() {
-    std::string p = "1" + std::to_string(between(3, 9));
+    std::string p(1, '1');
+    p.push_back(static_cast<char>('0' + between(3, 9)));
     for (int k = 0; k < 9; ++k) p.push_back(static_cast<char>('0' + between(0, 9)));
     return p;
   }

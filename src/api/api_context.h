@@ -20,6 +20,9 @@ class SipStack;
 namespace ting::tts {
 class PromptCache;
 }
+namespace ting::search {
+class Index;
+}
 
 namespace ting::api {
 
@@ -40,6 +43,8 @@ struct ApiContext {
   // Seals trunk secrets at rest; owned by the server. Null: trunks cannot
   // hold secrets.
   const SecretKey* secret_key = nullptr;
+  // The full-text index (null: search answers 503).
+  search::Index* search = nullptr;
 };
 
 void addSystemRoutes(Router& router, ApiContext& ctx);
@@ -49,6 +54,7 @@ void addUserRoutes(Router& router, ApiContext& ctx);
 void addCustomerRoutes(Router& router, ApiContext& ctx);
 void addWorkOrderRoutes(Router& router, ApiContext& ctx);
 void addKbRoutes(Router& router, ApiContext& ctx);
+void addSearchRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addCallRoutes(Router& router, ApiContext& ctx);
 void addCallbackRoutes(Router& router, ApiContext& ctx);

@@ -72,6 +72,7 @@ void addAllRoutes(Router& router, ApiContext& ctx) {
   addCustomerRoutes(router, ctx);
   addWorkOrderRoutes(router, ctx);
   addKbRoutes(router, ctx);
+  addSearchRoutes(router, ctx);
   addAuditRoutes(router, ctx);
   addCallRoutes(router, ctx);
   addCallbackRoutes(router, ctx);

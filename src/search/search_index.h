@@ -7,9 +7,10 @@
 // words plus their English stems, references and phone numbers whole.
 // Ranking is Xapian's BM25; a title counts kTitleWeight times a body
 // occurrence, and a word as typed outweighs another word of the same stem
-// (it matches both the word and the stem). A query is the user's words, all
-// of them when some document has them all, else any of them; punctuation and
-// operators (quotes, +, -, AND, OR) have no meaning, so no input is malformed.
+// (it matches both the word and the stem). A query is the user's words (and
+// CJK bigrams): all of them when some document has them all, else any of
+// them. There is no query syntax (quotes, + and - separate words; AND and OR
+// are words), so no input is malformed.
 //
 // Tenants: every document belongs to one tenant and every search and
 // suggestion is filtered by the caller's tenant inside the index (a boolean

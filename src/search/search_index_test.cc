@@ -24,13 +24,14 @@ Query queryOf(std::int64_t tenant, std::string text) {
 }
 
 Document docOf(std::string kind, std::int64_t tenant, std::int64_t id, std::string title,
-               std::string body) {
+               std::string body, std::string category = "") {
   Document d;
   d.kind = std::move(kind);
   d.tenant_id = tenant;
   d.id = id;
   d.title = std::move(title);
   d.body = std::move(body);
+  d.category = std::move(category);
   return d;
 }
 
@@ -44,8 +45,8 @@ class SearchIndexTest : public ::testing::Test {
 
   void put(std::int64_t id, std::string title, std::string body, std::string kind = "article",
            std::int64_t tenant = kTenant, std::string category = "", UnixMillis updated_at = 0) {
-    Document d = docOf(std::move(kind), tenant, id, std::move(title), std::move(body));
-    d.category = std::move(category);
+    Document d =
+        docOf(std::move(kind), tenant, id, std::move(title), std::move(body), std::move(category));
     d.updated_at = updated_at;
     ASSERT_TRUE(index_->put(d).isOk());
   }
@@ -228,6 +229,7 @@ TEST_F(SearchIndexTest, ReferencesAndPhoneNumbers) {
   put(1, "投诉工单 C20261122-0042", "客户电话13800138000，邮箱 li.lei@example.com");
   put(2, "工单 C20261122-0043", "联系电话 138-0013-9000");
   put(3, "", "回拨 139 1234 5678");
+  put(4, "", "关联 REF-2026-0042-B 号");
   commit();
   EXPECT_EQ(idsFor("C20261122-0042"), Ids{1});
   EXPECT_EQ(idsFor("c20261122-0042"), Ids{1});
@@ -238,6 +240,7 @@ TEST_F(SearchIndexTest, ReferencesAndPhoneNumbers) {
   EXPECT_EQ(idsFor("138-0013-9000"), Ids{2});
   EXPECT_EQ(idsFor("13912345678"), Ids{3});
   EXPECT_EQ(idsFor("li.lei@example.com"), Ids{1});
+  EXPECT_EQ(idsFor("REF-2026-0042"), Ids{4});  // part of a longer reference
   const auto hits = search("C20261122-0042");
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_NE(hits[0].snippet.find("<mark>C20261122-0042</mark>"), std::string::npos)
@@ -342,8 +345,7 @@ TEST_F(SearchIndexTest, SearchesRunWhileAnotherThreadWrites) {
   std::thread writer([&] {
     for (int i = 1; i <= 300; ++i) {
       Document d =
-          docOf("work_order", kTenant, i, "宽带故障 " + std::to_string(i), "refund request");
-      d.category = "1";
+          docOf("work_order", kTenant, i, "宽带故障 " + std::to_string(i), "refund request", "1");
       d.updated_at = i;
       if (Status st = index_->put(d); !st.isOk()) fail("put: " + st.message());
       if (i % 10 == 0) {

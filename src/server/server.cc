@@ -11,7 +11,9 @@
 #include "api/router.h"
 #include "api/ws_hub.h"
 #include "identity/auth.h"
+#include "search/search_index.h"
 #include "server/demo.h"
+#include "server/search_sync.h"
 #include "server/telephony.h"
 #include "store/migrations/migrations.h"
 #include "workorders/sla_worker.h"
@@ -70,6 +72,17 @@ Status Server::start() {
   sla_ = std::make_unique<workorders::SlaWorker>(storage_->store(),
                                                  std::chrono::seconds(config_.sla_sweep_interval));
   sla_->start();
+  // The full-text index lives beside the database; without it search
+  // answers 503 and everything else works.
+  const auto search_dir = std::filesystem::path(config_.data_dir) / "search";
+  if (auto index = search::Index::open(search_dir.string()); index.isOk()) {
+    search_ = std::move(*index);
+    search_sync_ = std::make_unique<SearchSync>(
+        storage_->store(), *search_, search_dir / "cursors.json", std::chrono::seconds(1));
+    search_sync_->start();
+  } else {
+    spdlog::warn("full-text search is off: {}", index.status().message());
+  }
   hub_ = std::make_unique<api::WsHub>(storage_->bus(), metrics_);
   router_ = std::make_unique<api::Router>(metrics_, *auth_);
   store::Database& db = storage_->db();
@@ -83,7 +96,7 @@ Status Server::start() {
                                [t = telephony_.get()] { return t->reloadDirectory(); },
                                [t = telephony_.get()] { return t->reloadFlows(); },
                                [t = telephony_.get()] { return t->reloadAcd(); }, config_.data_dir,
-                               &telephony_->secretKey()}});
+                               &telephony_->secretKey(), search_.get()}});
   api::addAllRoutes(*router_, api_state_->ctx);
 
   api::HttpLimits limits{static_cast<std::size_t>(config_.http_body_limit),
@@ -139,11 +152,14 @@ void Server::stop() {
   }
   if (sla_) sla_->stop();
   sla_.reset();
+  if (search_sync_) search_sync_->stop();
+  search_sync_.reset();
   router_.reset();
   hub_.reset();
   auth_.reset();
   api_state_.reset();
   telephony_.reset();
+  search_.reset();
   if (storage_) {
     storage_.reset();
     spdlog::info("stopped; database closed");

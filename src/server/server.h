@@ -20,11 +20,16 @@ class WsHub;
 namespace ting::workorders {
 class SlaWorker;
 }  // namespace ting::workorders
+namespace ting::search {
+class Index;
+}  // namespace ting::search
 namespace ting::identity {
 class AuthService;
 }
 
 namespace ting::server {
+
+class SearchSync;
 
 class Telephony;
 
@@ -73,6 +78,8 @@ class Server {
   std::unique_ptr<api::Router> router_;
   std::unique_ptr<api::HttpServer> http_;
   std::unique_ptr<workorders::SlaWorker> sla_;
+  std::unique_ptr<search::Index> search_;
+  std::unique_ptr<SearchSync> search_sync_;
   struct ApiState;
   std::unique_ptr<ApiState> api_state_;
 };

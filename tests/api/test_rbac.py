@@ -302,6 +302,7 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
                                                  {"warn_percent": 80}, 200),
         ("DELETE", "/api/v1/sla-policies/{id}"): ("/api/v1/sla-policies/999999999", None, 404),
         ("GET", "/api/v1/kb"): (path, None, 200),
+        ("GET", "/api/v1/search"): (path + "?q=rbac", None, 200),
         ("POST", "/api/v1/kb"): (path, {"kind": "script", "lang": "zh", "title": "rbac",
                                         "body": "rbac"}, 201),
         ("POST", "/api/v1/kb/defaults"): (path, None, 200),

@@ -583,6 +583,8 @@ CREATE TABLE kb_entries (
 CREATE INDEX kb_entries_tenant ON kb_entries (tenant_id, kind, lang, id);
 CREATE INDEX kb_entries_situation ON kb_entries (tenant_id, situation, lang);
 CREATE INDEX kb_entries_updated ON kb_entries (updated_at, id);
+CREATE INDEX customers_changed ON customers (updated_at, id);
+CREATE INDEX work_orders_changed ON work_orders (updated_at, id);
 )sql";
 
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
@@ -615,7 +617,7 @@ const std::vector<Migration>& migrations() {
       {5, "crm: customers' numbers, tags, address, VIP level, custom fields", kV5Crm},
       {6, "calls linked to their customer", kV6CallCustomers},
       {7, "work orders, SLA calendars, policies, clocks and events, approvals", kV7WorkOrders},
-      {8, "knowledge base: articles and reply scripts", kV8Kb},
+      {8, "knowledge base; what the search index follows", kV8Kb},
   };
   return kMigrations;
 }
