@@ -38,12 +38,13 @@ Result<Role> roleField(const std::string& name, const identity::Principal& p) {
   return *role;
 }
 
-// Adds each user's phone account, kept beside the user row:
-// "sip_extension" (or null) and "has_sip_secret".
+// Adds what is kept beside the user row: the phone account ("sip_extension"
+// or null, "has_sip_secret") and the department of department staff.
 Status addSipFields(store::Session& s, std::int64_t tenant_id, boost::json::array& users) {
   if (users.empty()) return Status::ok();
   std::string sql =
-      "SELECT id, sip_extension, sip_ha1 IS NOT NULL FROM users WHERE tenant_id = ? AND id IN (";
+      "SELECT id, sip_extension, sip_ha1 IS NOT NULL, department FROM users WHERE tenant_id = ? "
+      "AND id IN (";
   std::vector<store::Value> params{tenant_id};
   for (const auto& u : users) {
     sql += params.size() == 1 ? "?" : ", ?";
@@ -55,10 +56,12 @@ Status addSipFields(store::Session& s, std::int64_t tenant_id, boost::json::arra
     auto& o = u.as_object();
     o["sip_extension"] = nullptr;
     o["has_sip_secret"] = false;
+    o["department"] = nullptr;
     for (const auto& r : rows) {
       if (r.integer(0) != o.at("id").as_int64()) continue;
       if (!r.isNull(1)) o["sip_extension"] = r.text(1);
       o["has_sip_secret"] = r.integer(2) != 0;
+      if (!r.isNull(3)) o["department"] = r.text(3);
     }
   }
   return Status::ok();
@@ -210,6 +213,7 @@ void addUserRoutes(Router& router, ApiContext& ctx) {
          patch.disabled = body.boolean("disabled");
          patch.password = body.string("password", false, 256);
          auto sip_extension = body.string("sip_extension", false, 10);
+         auto department = body.string("department", false, 100);
          TING_RETURN_IF_ERROR(body.finish());
          if (role) {
            TING_ASSIGN_OR_RETURN(patch.role, roleField(*role, *call.principal));
@@ -237,6 +241,26 @@ void addUserRoutes(Router& router, ApiContext& ctx) {
                TING_ASSIGN_OR_RETURN(user, identity::getUser(tx.session(), tenant, id));
              }
            }
+           if (department) {
+             // The department whose dispatched work orders department staff handle.
+             TING_ASSIGN_OR_RETURN(store::Row was,
+                                   tx.session().queryOne("SELECT department FROM users WHERE "
+                                                         "tenant_id = ? AND id = ?",
+                                                         {tenant, id}));
+             TING_RETURN_IF_ERROR(
+                 tx.session().exec("UPDATE users SET department = ? WHERE tenant_id = ? AND id = ?",
+                                   {store::textOrNull(*department), tenant, id}));
+             TING_RETURN_IF_ERROR(tx.audit(
+                 {.entity = "user",
+                  .entity_id = std::to_string(id),
+                  .action = "set_department",
+                  .before_json = boost::json::serialize(boost::json::object{
+                      {"department", was.isNull(0) ? boost::json::value(nullptr)
+                                                   : boost::json::value(was.text(0))}}),
+                  .after_json = boost::json::serialize(boost::json::object{
+                      {"department", department->empty() ? boost::json::value(nullptr)
+                                                         : boost::json::value(*department)}})}));
+           }
            TING_ASSIGN_OR_RETURN(out, userJson(tx.session(), user));
            return Status::ok();
          }));
@@ -256,7 +280,10 @@ void addUserRoutes(Router& router, ApiContext& ctx) {
                  {"password", "string", false, "At least 8 characters."},
                  {"sip_extension", "string", false,
                   "2-10 digits, unique in the tenant; null or \"\" removes it. A new "
-                  "extension clears the SIP password."}}}});
+                  "extension clears the SIP password."},
+                 {"department", "string", false,
+                  "department staff: the department whose dispatched work orders they see "
+                  "(the dispatch action's department); \"\" removes it."}}}});
 }
 
 }  // namespace ting::api

@@ -303,3 +303,37 @@ def test_other_tenants_work_orders_are_invisible(shared, tok, acme):
                    field="customer_id")
     mine = create(shared, other)
     assert mine["reference"].endswith("-0001") or re.fullmatch(r"C\d{8}-\d{4}", mine["reference"])
+
+
+def test_department_staff_see_and_answer_only_their_department(shared, tok):
+    admin, agent = tok("admin"), tok("agent")
+    staff = T.create_user(shared, admin, "department")
+    staff = T.expect(shared.api("PATCH", f"/api/v1/users/{staff['id']}", token=admin,
+                                json={"department": "billing"}), 200)
+    assert staff["department"] == "billing", staff
+    dept = shared.login("demo", staff["username"], T.OTHER_PASSWORD)
+    ours = create(shared, agent)
+    theirs = create(shared, agent)
+    for w, department in ((ours, "billing"), (theirs, "network")):
+        act(shared, agent, w["id"], "accept", promised_reply_at=later(24))
+        act(shared, agent, w["id"], "investigate")
+        act(shared, agent, w["id"], "dispatch", department=department)
+    listed = T.expect(shared.api("GET", "/api/v1/work-orders", token=dept,
+                                 query={"limit": "200"}), 200)["items"]
+    assert ours["id"] in [x["id"] for x in listed]
+    assert all(x["department"] == "billing" for x in listed), listed
+    T.assert_error(shared.api("GET", f"/api/v1/work-orders/{theirs['id']}", token=dept), 404)
+    T.assert_error(shared.api("POST", f"/api/v1/work-orders/{theirs['id']}/actions", token=dept,
+                              json={"action": "department_reply", "reply": "x"}), 404)
+    # Internal notes stay with the front line.
+    T.expect(shared.api("POST", f"/api/v1/work-orders/{ours['id']}/notes", token=agent,
+                        json={"body": "customer is a journalist"}), 201)
+    notes = T.expect(shared.api("GET", f"/api/v1/work-orders/{ours['id']}/notes", token=dept),
+                     200)["items"]
+    assert all(n["visibility"] == "customer" for n in notes), notes
+    T.assert_error(shared.api("POST", f"/api/v1/work-orders/{ours['id']}/actions", token=dept,
+                              json={"action": "resolve", "resolution": "x"}), 403)
+    w = act(shared, dept, ours["id"], "department_reply", reply="退款已处理 refund issued")
+    assert w["department_reply"] == "退款已处理 refund issued" and w["state"] == "dispatched", w
+    w = act(shared, dept, ours["id"], "return", reason="needs the contract number")
+    assert w["state"] == "investigating" and w["rehandled"] == 1, w
