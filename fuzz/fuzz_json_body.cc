@@ -12,6 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)body.string("phone", false, 40);
   (void)body.boolean("vip");
   (void)body.integer("limit", false, 1, 200);
+  (void)body.nullableInteger("owner_id", 1);
   (void)body.has("notes");
   (void)body.finish();
   return 0;

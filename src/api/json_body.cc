@@ -134,6 +134,19 @@ std::optional<std::int64_t> JsonBody::integer(std::string_view key, bool require
   return n;
 }
 
+std::optional<std::optional<std::int64_t>> JsonBody::nullableInteger(std::string_view key,
+                                                                     std::int64_t min,
+                                                                     std::int64_t max) {
+  if (!has(key)) return std::nullopt;
+  if (root_.as_object().at(key).is_null()) {
+    seen_.emplace(key);
+    return std::optional<std::int64_t>();
+  }
+  auto n = integer(key, false, min, max);
+  if (!n) return std::nullopt;
+  return std::optional<std::int64_t>(*n);
+}
+
 std::optional<boost::json::object> JsonBody::object(std::string_view key, bool required) {
   const auto* v = field(key, required);
   if (!v) return nullIsWrong(key, "a JSON object");

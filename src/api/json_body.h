@@ -33,6 +33,11 @@ class JsonBody {
   std::optional<bool> boolean(std::string_view key, bool required = false);
   std::optional<std::int64_t> integer(std::string_view key, bool required = false,
                                       std::int64_t min = INT64_MIN, std::int64_t max = INT64_MAX);
+  // A reference that may be cleared: absent → nullopt; null → an empty
+  // optional (clear it); else the integer, checked like integer().
+  std::optional<std::optional<std::int64_t>> nullableInteger(std::string_view key,
+                                                             std::int64_t min = INT64_MIN,
+                                                             std::int64_t max = INT64_MAX);
   // A JSON object (a nested document, kept whole).
   std::optional<boost::json::object> object(std::string_view key, bool required = false);
   // A JSON array, kept whole.

@@ -69,6 +69,25 @@ TEST(JsonBody, KeepsNestedObjectsWhole) {
   }
 }
 
+TEST(JsonBody, NullableIntegersTellAbsentFromCleared) {
+  JsonBody absent(R"({})");
+  EXPECT_FALSE(absent.nullableInteger("owner_id", 1).has_value());
+  EXPECT_TRUE(absent.finish().isOk());
+  JsonBody cleared(R"({"owner_id": null})");
+  auto c = cleared.nullableInteger("owner_id", 1);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_FALSE(c->has_value());
+  EXPECT_TRUE(cleared.finish().isOk()) << "null is a value here, not an unknown field";
+  JsonBody set(R"({"owner_id": 7})");
+  EXPECT_EQ(set.nullableInteger("owner_id", 1), std::optional<std::int64_t>(7));
+  JsonBody bad(R"({"owner_id": 0})");
+  (void)bad.nullableInteger("owner_id", 1);
+  EXPECT_EQ(bad.finish().field(), "owner_id");
+  JsonBody text(R"({"owner_id": "7"})");
+  (void)text.nullableInteger("owner_id", 1);
+  EXPECT_EQ(text.finish().field(), "owner_id");
+}
+
 TEST(JsonBody, RejectsDeepNesting) {
   std::string deep = "{\"a\":" + std::string(100, '[') + std::string(100, ']') + "}";
   JsonBody b(deep);

@@ -30,9 +30,7 @@ Result<kb::EntryFields> readFields(JsonBody& body, bool create) {
   f.lang = body.string("lang", create, 8);
   f.title = body.string("title", create, 400);
   f.body = body.string("body", create, 100'000);
-  if (body.has("category_id")) {
-    f.category_id = std::optional<std::int64_t>(body.integer("category_id", false, 1));
-  }
+  f.category_id = body.nullableInteger("category_id", 1);
   f.active = body.boolean("active");
   TING_RETURN_IF_ERROR(body.finish());
   return f;

@@ -99,7 +99,7 @@ Result<wo::WorkOrderFilter> readFilter(ApiContext& ctx, const Call& call,
         f.waiting = true;
       } else if (v == "unassigned") {
         f.open_only = true;
-        f.owner_id = 0;
+        f.unassigned = true;
       } else {
         return badQuery(k,
                         "my_open, breaching_2h, breached, repeats_week, waiting_on_customer "
@@ -171,8 +171,7 @@ Result<std::optional<UnixMillis>> timeField(JsonBody& body, std::string_view key
 
 // A nullable id: absent keeps, null clears.
 std::optional<std::optional<std::int64_t>> nullableId(JsonBody& body, std::string_view key) {
-  if (!body.has(key)) return std::nullopt;
-  return std::optional<std::int64_t>(body.integer(key, false, 1));
+  return body.nullableInteger(key, 1);
 }
 
 Result<wo::WorkOrderFields> readFields(JsonBody& body, bool create) {

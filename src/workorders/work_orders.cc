@@ -1001,6 +1001,7 @@ Result<store::PageQuery> filterQuery(store::Session& s, std::int64_t tenant_id,
   if (!f.priority.empty()) add("priority = ?", f.priority);
   if (!f.department.empty()) add("department = ?", f.department);
   if (f.owner_id) add("owner_id = ?", *f.owner_id);
+  if (f.unassigned) q.filter_sql += " AND owner_id IS NULL";
   if (f.customer_id) add("customer_id = ?", *f.customer_id);
   if (f.category_id) {
     TING_ASSIGN_OR_RETURN(auto ids, categorySubtree(s, tenant_id, *f.category_id));

@@ -143,6 +143,7 @@ struct WorkOrderFilter {
   std::optional<std::int64_t> category_id;  // with its subcategories
   std::string priority;
   std::optional<std::int64_t> owner_id;
+  bool unassigned = false;  // no owner
   std::optional<std::int64_t> customer_id;
   std::string department;
   std::optional<bool> repeat;

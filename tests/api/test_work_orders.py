@@ -195,6 +195,13 @@ def test_notes_views_counts_and_duplicates(shared, tok, demo_ids):
     assert all(x["sla_due_at"] and x["state"] != "closed" for x in soon), soon
     T.assert_error(shared.api("GET", "/api/v1/work-orders", token=lead,
                               query={"view": "everything"}), 400, field="view")
+    nobody = T.expect(shared.api("PATCH", f"/api/v1/work-orders/{first['id']}", token=lead,
+                                 json={"owner_id": None}), 200)
+    assert nobody["owner_id"] is None, nobody
+    unassigned = T.expect(shared.api("GET", "/api/v1/work-orders", token=lead,
+                                     query={"view": "unassigned", "limit": "200"}), 200)["items"]
+    assert first["id"] in [x["id"] for x in unassigned]
+    assert all(x["owner_id"] is None for x in unassigned), unassigned
     # The second is the same matter: closed as its duplicate.
     dup = act(shared, agent, again["id"], "close_duplicate", duplicate_of=first["id"])
     assert dup["close_reason"] == "duplicate" and dup["duplicate_of"] == first["id"]

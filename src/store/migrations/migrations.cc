@@ -413,10 +413,7 @@ CREATE TABLE work_orders (
 );
 CREATE INDEX work_orders_state ON work_orders (tenant_id, state, created_at, id);
 CREATE INDEX work_orders_created ON work_orders (tenant_id, created_at, id);
-CREATE INDEX work_orders_updated ON work_orders (tenant_id, updated_at, id);
 CREATE INDEX work_orders_customer ON work_orders (tenant_id, customer_id, created_at, id);
-CREATE INDEX work_orders_customer_category ON work_orders (tenant_id, customer_id, category_id, created_at);
-CREATE INDEX work_orders_owner ON work_orders (tenant_id, owner_id, created_at, id);
 CREATE INDEX work_orders_repeats ON work_orders (tenant_id, created_at, id) WHERE repeat_of IS NOT NULL;
 CREATE INDEX work_orders_department ON work_orders (tenant_id, department, created_at, id);
 CREATE INDEX work_orders_open ON work_orders (tenant_id, created_at, id) WHERE state <> 'closed';
@@ -562,7 +559,6 @@ CREATE TABLE sla_events (
   detail TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX sla_events_order ON sla_events (work_order_id, id);
-CREATE INDEX sla_events_tenant ON sla_events (tenant_id, id);
 )sql";
 
 // The knowledge base: articles and reply scripts per tenant and language.
