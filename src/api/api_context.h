@@ -55,6 +55,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx);
 void addWorkOrderRoutes(Router& router, ApiContext& ctx);
 void addKbRoutes(Router& router, ApiContext& ctx);
 void addSearchRoutes(Router& router, ApiContext& ctx);
+void addWebhookRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addCallRoutes(Router& router, ApiContext& ctx);
 void addCallbackRoutes(Router& router, ApiContext& ctx);

@@ -73,6 +73,7 @@ void addAllRoutes(Router& router, ApiContext& ctx) {
   addWorkOrderRoutes(router, ctx);
   addKbRoutes(router, ctx);
   addSearchRoutes(router, ctx);
+  addWebhookRoutes(router, ctx);
   addAuditRoutes(router, ctx);
   addCallRoutes(router, ctx);
   addCallbackRoutes(router, ctx);

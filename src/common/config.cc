@@ -167,6 +167,10 @@ std::vector<ConfigKey> buildKeys() {
   keys.push_back(num("sla.sweep_interval", "TING_SLA_SWEEP_INTERVAL",
                      "Seconds between looks at SLA clocks due to warn, breach or escalate.",
                      &Config::sla_sweep_interval, 1, 3600));
+  keys.push_back(num("webhooks.retry_base", "TING_WEBHOOKS_RETRY_BASE",
+                     "Seconds before a failed webhook delivery is tried again; each later try "
+                     "waits twice as long (at most an hour), 8 tries in all.",
+                     &Config::webhooks_retry_base, 1, 3600));
   keys.push_back(str("log.format", "TING_LOG_FORMAT", "",
                      "text for people, json for log collectors.", &Config::log_format,
                      {"text", "json"}));

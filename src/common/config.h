@@ -34,6 +34,7 @@ struct Config {
   int sip_max_calls = 1000;
   int sip_drain = 60;
   int sla_sweep_interval = 5;  // seconds between SLA clock sweeps
+  int webhooks_retry_base = 10;  // seconds before a failed webhook delivery's first retry
   int sip_answer_delay = 0;  // ms of ringing before Ting answers
   int sip_auth_max_failures = 10;
   int sip_auth_block = 600;

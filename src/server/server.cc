@@ -11,6 +11,7 @@
 #include "api/router.h"
 #include "api/ws_hub.h"
 #include "identity/auth.h"
+#include "notify/webhooks.h"
 #include "search/search_index.h"
 #include "server/demo.h"
 #include "server/search_sync.h"
@@ -83,6 +84,10 @@ Status Server::start() {
   } else {
     spdlog::warn("full-text search is off: {}", index.status().message());
   }
+  webhooks_ = std::make_unique<notify::WebhookDispatcher>(
+      storage_->store(), storage_->bus(), telephony_->secretKey(),
+      std::chrono::seconds(config_.webhooks_retry_base));
+  webhooks_->start();
   hub_ = std::make_unique<api::WsHub>(storage_->bus(), metrics_);
   router_ = std::make_unique<api::Router>(metrics_, *auth_);
   store::Database& db = storage_->db();
@@ -152,6 +157,8 @@ void Server::stop() {
   }
   if (sla_) sla_->stop();
   sla_.reset();
+  if (webhooks_) webhooks_->stop();
+  webhooks_.reset();
   if (search_sync_) search_sync_->stop();
   search_sync_.reset();
   router_.reset();

@@ -23,6 +23,9 @@ class SlaWorker;
 namespace ting::search {
 class Index;
 }  // namespace ting::search
+namespace ting::notify {
+class WebhookDispatcher;
+}  // namespace ting::notify
 namespace ting::identity {
 class AuthService;
 }
@@ -80,6 +83,7 @@ class Server {
   std::unique_ptr<workorders::SlaWorker> sla_;
   std::unique_ptr<search::Index> search_;
   std::unique_ptr<SearchSync> search_sync_;
+  std::unique_ptr<notify::WebhookDispatcher> webhooks_;
   struct ApiState;
   std::unique_ptr<ApiState> api_state_;
 };

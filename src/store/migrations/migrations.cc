@@ -581,6 +581,34 @@ CREATE INDEX kb_entries_situation ON kb_entries (tenant_id, situation, lang);
 CREATE INDEX kb_entries_updated ON kb_entries (updated_at, id);
 CREATE INDEX customers_changed ON customers (updated_at, id);
 CREATE INDEX work_orders_changed ON work_orders (updated_at, id);
+
+CREATE TABLE webhooks (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL DEFAULT '',
+  active INTEGER NOT NULL DEFAULT 1,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX webhooks_tenant ON webhooks (tenant_id, id);
+CREATE TABLE webhook_deliveries (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  webhook_id BIGINT NOT NULL REFERENCES webhooks(id),
+  event TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  delivered_at BIGINT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);
 )sql";
 
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
@@ -613,7 +641,7 @@ const std::vector<Migration>& migrations() {
       {5, "crm: customers' numbers, tags, address, VIP level, custom fields", kV5Crm},
       {6, "calls linked to their customer", kV6CallCustomers},
       {7, "work orders, SLA calendars, policies, clocks and events, approvals", kV7WorkOrders},
-      {8, "knowledge base; what the search index follows", kV8Kb},
+      {8, "knowledge base; what the search index follows; webhooks", kV8Kb},
   };
   return kMigrations;
 }
