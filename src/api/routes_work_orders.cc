@@ -62,19 +62,6 @@ Result<UnixMillis> queryTime(const std::string& key, const std::string& v) {
   return t;
 }
 
-// Department staff see only what is dispatched to their department.
-Result<std::string> departmentOf(ApiContext& ctx, const Call& call) {
-  std::string dept;
-  TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-    TING_ASSIGN_OR_RETURN(store::Rows rows,
-                          s.query("SELECT department FROM users WHERE tenant_id = ? AND id = ?",
-                                  {call.principal->tenant_id, call.principal->user_id}));
-    if (!rows.empty()) dept = rows[0].text(0);
-    return Status::ok();
-  }));
-  return dept;
-}
-
 Result<wo::WorkOrderFilter> readFilter(ApiContext& ctx, const Call& call,
                                        const std::map<std::string, std::string>& filters) {
   wo::WorkOrderFilter f;
@@ -153,7 +140,13 @@ Result<wo::WorkOrderFilter> readFilter(ApiContext& ctx, const Call& call,
     }
   }
   if (call.principal->role == Role::kDepartment) {
-    TING_ASSIGN_OR_RETURN(std::string dept, departmentOf(ctx, call));
+    // Department staff see only what is dispatched to their department.
+    std::string dept;
+    TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+      TING_ASSIGN_OR_RETURN(
+          dept, wo::departmentOf(s, call.principal->tenant_id, call.principal->user_id));
+      return Status::ok();
+    }));
     f.department = dept.empty() ? "\x01none" : dept;
   }
   return f;
@@ -244,11 +237,8 @@ Result<Response> workOrderResponse(ApiContext& ctx, const Call& call, std::int64
   TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
     TING_ASSIGN_OR_RETURN(wo::WorkOrder w, wo::getWorkOrder(s, call.principal->tenant_id, id));
     if (call.principal->role == Role::kDepartment) {
-      TING_ASSIGN_OR_RETURN(store::Rows rows, s.query("SELECT department FROM users WHERE id = ?",
-                                                      {call.principal->user_id}));
-      if (rows.empty() || rows[0].text(0).empty() || rows[0].text(0) != w.department) {
-        return notFound("no such work order");
-      }
+      TING_ASSIGN_OR_RETURN(bool sees, wo::departmentSees(s, w, call.principal->user_id));
+      if (!sees) return notFound("no such work order");
     }
     TING_ASSIGN_OR_RETURN(boost::json::object names, stateNames(s, w.tenant_id));
     out = wo::toJson(w, names);

@@ -30,10 +30,6 @@ Entry fromRow(const store::Row& r, size_t at = 0) {
   return e;
 }
 
-store::Value optValue(const std::optional<std::int64_t>& v) {
-  return v ? store::Value(*v) : store::nullValue();
-}
-
 bool isKey(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s) {
@@ -83,14 +79,16 @@ Status save(store::Tx& tx, Entry& e, const std::string& action, const std::strin
             "INSERT INTO kb_entries (tenant_id, kind, situation, lang, title, body, category_id, "
             "active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             {tx.actor().tenant_id, e.kind, store::textOrNull(e.situation), e.lang, e.title, e.body,
-             optValue(e.category_id), std::int64_t{e.active ? 1 : 0}, e.created_at, e.updated_at}));
+             store::intOrNull(e.category_id), std::int64_t{e.active ? 1 : 0}, e.created_at,
+             e.updated_at}));
     e.id = row.integer(0);
   } else {
     TING_RETURN_IF_ERROR(tx.session().exec(
         "UPDATE kb_entries SET kind = ?, situation = ?, lang = ?, title = ?, body = ?, "
         "category_id = ?, active = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
-        {e.kind, store::textOrNull(e.situation), e.lang, e.title, e.body, optValue(e.category_id),
-         std::int64_t{e.active ? 1 : 0}, e.updated_at, tx.actor().tenant_id, e.id}));
+        {e.kind, store::textOrNull(e.situation), e.lang, e.title, e.body,
+         store::intOrNull(e.category_id), std::int64_t{e.active ? 1 : 0}, e.updated_at,
+         tx.actor().tenant_id, e.id}));
   }
   return tx.audit({.entity = "kb_entry",
                    .entity_id = std::to_string(e.id),

@@ -8,6 +8,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,10 @@ inline Value nullValue() {
 // An optional text: empty means NULL.
 inline Value textOrNull(const std::string& s) {
   return s.empty() ? Value{} : Value{s};
+}
+// An optional integer (an id, a time): none means NULL.
+inline Value intOrNull(const std::optional<std::int64_t>& v) {
+  return v ? Value{*v} : Value{};
 }
 
 class Row {

@@ -38,11 +38,6 @@ std::string joinList(const std::vector<std::string>& v) {
   return out;
 }
 
-template <std::size_t N>
-bool oneOf(const std::string& v, const char* const (&options)[N]) {
-  return std::any_of(std::begin(options), std::end(options), [&](const char* o) { return v == o; });
-}
-
 Result<int> intField(const boost::json::value& v, const std::string& field, int lo, int hi) {
   if (!v.is_int64() || v.as_int64() < lo || v.as_int64() > hi) {
     return invalidValue(

@@ -40,6 +40,15 @@ Result<Settings> updateSettings(store::Tx& tx, const boost::json::object& patch)
 inline constexpr const char* kTypes[] = {"complaint", "inquiry", "suggestion", "praise"};
 inline constexpr const char* kComplainantTypes[] = {"matter_of_fact", "attitude", "opinion"};
 inline constexpr const char* kPriorities[] = {"low", "normal", "high", "urgent"};
+// Whether `v` is one of `options` (kTypes, kPriorities...).
+template <std::size_t N>
+bool oneOf(const std::string& v, const char* const (&options)[N]) {
+  for (const char* o : options) {
+    if (v == o) return true;
+  }
+  return false;
+}
+
 inline constexpr const char* kChannels[] = {"phone",  "web",     "email",  "chat",
                                             "letter", "walk_in", "social", "other"};
 

@@ -32,12 +32,6 @@ boost::json::value optInt(const std::optional<std::int64_t>& v) {
 boost::json::value optInt(const std::optional<int>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);
 }
-store::Value optValue(const std::optional<std::int64_t>& v) {
-  return v ? store::Value(*v) : store::nullValue();
-}
-store::Value optValue(const std::optional<int>& v) {
-  return v ? store::Value(std::int64_t{*v}) : store::nullValue();
-}
 
 boost::json::value parseJson(const std::string& text) {
   boost::system::error_code ec;
@@ -243,9 +237,10 @@ Status writeClock(store::Tx& tx, const Clock& c, const SlaPolicy* policy) {
       "UPDATE sla_clocks SET status = ?, due_at = ?, warn_at = ?, warned = ?, remaining_ms = ?, "
       "paused_at = ?, breached_at = ?, escalation_level = ?, extensions = ?, next_check_at = ?, "
       "stopped_at = ? WHERE id = ?",
-      {c.status, c.due_at, c.warn_at, std::int64_t{c.warned ? 1 : 0}, optValue(c.remaining_ms),
-       optValue(c.paused_at), optValue(c.breached_at), std::int64_t{c.escalation_level},
-       std::int64_t{c.extensions}, optValue(next),
+      {c.status, c.due_at, c.warn_at, std::int64_t{c.warned ? 1 : 0},
+       store::intOrNull(c.remaining_ms), store::intOrNull(c.paused_at),
+       store::intOrNull(c.breached_at), std::int64_t{c.escalation_level},
+       std::int64_t{c.extensions}, store::intOrNull(next),
        c.status == "running" || c.status == "paused" ? store::nullValue() : store::Value(tx.now()),
        c.id});
 }
@@ -319,8 +314,9 @@ Status insertClock(store::Tx& tx, const WorkOrder& w, const std::string& kind,
           "INSERT INTO sla_clocks (tenant_id, work_order_id, kind, status, calendar_id, "
           "target_ms, warn_percent, started_at, due_at, warn_at, next_check_at) VALUES (?, ?, ?, "
           "'running', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          {w.tenant_id, w.id, kind, optValue(calendar_id), target_ms, std::int64_t{warn_percent},
-           tx.now(), due_at, warn_at, warn_at < due_at ? warn_at : due_at}));
+          {w.tenant_id, w.id, kind, store::intOrNull(calendar_id), target_ms,
+           std::int64_t{warn_percent}, tx.now(), due_at, warn_at,
+           warn_at < due_at ? warn_at : due_at}));
   return slaEvent(tx, w.id, row.integer(0), kind, "started",
                   {{"due_at", formatTimestamp(due_at)}, {"target_minutes", target_ms / kMinute}});
 }
@@ -456,14 +452,14 @@ Result<SlaPolicy> savePolicy(store::Tx& tx, SlaPolicy p) {
       std::int64_t{p.position},
       std::int64_t{p.active ? 1 : 0},
       store::textOrNull(p.type),
-      optValue(p.category_id),
+      store::intOrNull(p.category_id),
       store::textOrNull(p.priority),
-      optValue(p.min_vip_level),
-      optValue(p.calendar_id),
-      optValue(p.first_response_min),
-      optValue(p.next_update_min),
-      optValue(p.resolution_min),
-      optValue(p.follow_up_min),
+      store::intOrNull(p.min_vip_level),
+      store::intOrNull(p.calendar_id),
+      store::intOrNull(p.first_response_min),
+      store::intOrNull(p.next_update_min),
+      store::intOrNull(p.resolution_min),
+      store::intOrNull(p.follow_up_min),
       std::int64_t{p.warn_percent},
       boost::json::serialize(escalationsJson(p.escalations)),
       p.regulatory ? store::Value(boost::json::serialize(regulatoryJson(p.regulatory)))

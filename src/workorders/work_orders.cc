@@ -34,9 +34,6 @@ constexpr std::size_t kMaxText = 20'000;
 std::optional<std::int64_t> optCol(const store::Row& r, size_t i) {
   return r.isNull(i) ? std::nullopt : std::optional<std::int64_t>(r.integer(i));
 }
-store::Value optValue(const std::optional<std::int64_t>& v) {
-  return v ? store::Value(*v) : store::nullValue();
-}
 boost::json::value optJson(const std::optional<std::int64_t>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);
 }
@@ -91,11 +88,6 @@ WorkOrder fromRow(const store::Row& r) {
   w.closed_at = optCol(r, 39);
   w.version = static_cast<int>(r.integer(40));
   return w;
-}
-
-template <std::size_t N>
-bool oneOf(const std::string& v, const char* const (&options)[N]) {
-  return std::any_of(std::begin(options), std::end(options), [&](const char* o) { return v == o; });
 }
 
 template <std::size_t N>
@@ -463,35 +455,35 @@ Status saveWorkOrder(store::Tx& tx, const WorkOrder& before, WorkOrder& w,
       "satisfaction_comment = ?, follow_up_result = ?, resolved_at = ?, closed_at = ?, "
       "updated_at = ?, version = ? WHERE id = ? AND tenant_id = ?",
       {w.type,
-       optValue(w.category_id),
+       store::intOrNull(w.category_id),
        store::textOrNull(w.complainant_type),
        w.priority,
        w.channel,
        std::string(stateName(w.state)),
        store::textOrNull(w.close_reason),
-       optValue(w.customer_id),
+       store::intOrNull(w.customer_id),
        w.subject,
        store::textOrNull(w.description),
        store::textOrNull(w.desired_remedy),
-       optValue(w.promised_reply_at),
-       optValue(w.owner_id),
+       store::intOrNull(w.promised_reply_at),
+       store::intOrNull(w.owner_id),
        store::textOrNull(w.department),
-       optValue(w.department_due_at),
+       store::intOrNull(w.department_due_at),
        store::textOrNull(w.department_reply),
        std::int64_t{w.waiting_on_customer ? 1 : 0},
        std::int64_t{w.on_the_spot ? 1 : 0},
        store::textOrNull(w.resolution),
        store::textOrNull(w.unresolved_reason),
        store::textOrNull(w.external_routes),
-       optValue(w.duplicate_of),
+       store::intOrNull(w.duplicate_of),
        std::int64_t{w.rehandled},
        std::int64_t{w.transfers},
        std::int64_t{w.escalation_level},
        w.satisfaction ? store::Value(std::int64_t{*w.satisfaction}) : store::nullValue(),
        store::textOrNull(w.satisfaction_comment),
        store::textOrNull(w.follow_up_result),
-       optValue(w.resolved_at),
-       optValue(w.closed_at),
+       store::intOrNull(w.resolved_at),
+       store::intOrNull(w.closed_at),
        w.updated_at,
        std::int64_t{w.version},
        w.id,
@@ -544,12 +536,13 @@ Result<WorkOrder> createWorkOrder(store::Tx& tx, const WorkOrderFields& fields) 
           "promised_reply_at, owner_id, repeat_of, created_by, created_at, updated_at, "
           "sla_policy_id, sla_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, "
           "?, ?, ?, ?, ?) RETURNING id",
-          {tenant, w.reference, w.type, optValue(w.category_id),
-           store::textOrNull(w.complainant_type), w.priority, w.channel, optValue(w.customer_id),
-           w.subject, store::textOrNull(w.description), store::textOrNull(w.desired_remedy),
-           optValue(w.promised_reply_at), optValue(w.owner_id), optValue(w.repeat_of),
-           optValue(w.created_by), w.created_at, w.updated_at, optValue(w.sla_policy_id),
-           w.sla_due_at.value_or(kNoDue)}));
+          {tenant, w.reference, w.type, store::intOrNull(w.category_id),
+           store::textOrNull(w.complainant_type), w.priority, w.channel,
+           store::intOrNull(w.customer_id), w.subject, store::textOrNull(w.description),
+           store::textOrNull(w.desired_remedy), store::intOrNull(w.promised_reply_at),
+           store::intOrNull(w.owner_id), store::intOrNull(w.repeat_of),
+           store::intOrNull(w.created_by), w.created_at, w.updated_at,
+           store::intOrNull(w.sla_policy_id), w.sla_due_at.value_or(kNoDue)}));
   w.id = row.integer(0);
   if (fields.call_ids) TING_RETURN_IF_ERROR(linkCalls(tx, w, *fields.call_ids));
   TING_RETURN_IF_ERROR(startPlannedClocks(tx, w, plan));
@@ -718,11 +711,8 @@ Result<WorkOrder> applyAction(store::Tx& tx, std::int64_t id, Action action, con
     case Action::kDepartmentReply:
     case Action::kReturn: {
       if (role == Role::kDepartment) {
-        TING_ASSIGN_OR_RETURN(store::Rows rows,
-                              tx.session().query("SELECT department FROM users WHERE id = ? "
-                                                 "AND tenant_id = ?",
-                                                 {tx.actor().user_id, tenant}));
-        if (rows.empty() || rows[0].text(0) != w.department) {
+        TING_ASSIGN_OR_RETURN(bool sees, departmentSees(tx.session(), w, tx.actor().user_id));
+        if (!sees) {
           return Status(StatusCode::kPermissionDenied,
                         "the work order is dispatched to another department");
         }
@@ -885,11 +875,11 @@ Result<Note> addNote(store::Tx& tx, std::int64_t id, const std::string& visibili
   if (tx.actor().user_id) n.author_id = tx.actor().user_id;
   TING_ASSIGN_OR_RETURN(
       store::Row row,
-      tx.session().queryOne(
-          "INSERT INTO work_order_notes (tenant_id, work_order_id, at, "
-          "author_id, author, visibility, body) VALUES (?, ?, ?, ?, ?, ?, ?) "
-          "RETURNING id",
-          {w.tenant_id, w.id, n.at, optValue(n.author_id), n.author, n.visibility, n.body}));
+      tx.session().queryOne("INSERT INTO work_order_notes (tenant_id, work_order_id, at, "
+                            "author_id, author, visibility, body) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                            "RETURNING id",
+                            {w.tenant_id, w.id, n.at, store::intOrNull(n.author_id), n.author,
+                             n.visibility, n.body}));
   n.id = row.integer(0);
   if (visibility == "customer" && isOpen(w.state)) {
     TING_RETURN_IF_ERROR(stopClocks(tx, w, {kNextUpdate}));
@@ -1068,6 +1058,18 @@ Result<std::vector<WorkOrder>> workOrdersOf(store::Session&, const store::Page& 
   std::vector<WorkOrder> out;
   for (const auto& r : page.rows) out.push_back(fromRow(r));
   return out;
+}
+
+Result<std::string> departmentOf(store::Session& s, std::int64_t tenant_id, std::int64_t user_id) {
+  TING_ASSIGN_OR_RETURN(
+      store::Rows rows,
+      s.query("SELECT department FROM users WHERE tenant_id = ? AND id = ?", {tenant_id, user_id}));
+  return rows.empty() ? std::string() : rows[0].text(0);
+}
+
+Result<bool> departmentSees(store::Session& s, const WorkOrder& w, std::int64_t user_id) {
+  TING_ASSIGN_OR_RETURN(std::string dept, departmentOf(s, w.tenant_id, user_id));
+  return !dept.empty() && dept == w.department;
 }
 
 Result<std::vector<WorkOrder>> openWorkOrdersOf(store::Session& s, std::int64_t tenant_id,

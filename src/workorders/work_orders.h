@@ -160,6 +160,11 @@ Result<store::Page> listWorkOrders(store::Session& s, std::int64_t tenant_id,
 Result<std::int64_t> countWorkOrders(store::Session& s, std::int64_t tenant_id,
                                      const WorkOrderFilter& filter);
 Result<std::vector<WorkOrder>> workOrdersOf(store::Session& s, const store::Page& page);
+// The department of a department-staff user ("" when none is set).
+Result<std::string> departmentOf(store::Session& s, std::int64_t tenant_id, std::int64_t user_id);
+// Whether that user may see `w`: it is dispatched to their department.
+Result<bool> departmentSees(store::Session& s, const WorkOrder& w, std::int64_t user_id);
+
 // The customer's open work orders (screen pop), newest first.
 Result<std::vector<WorkOrder>> openWorkOrdersOf(store::Session& s, std::int64_t tenant_id,
                                                 std::int64_t customer_id, int limit);
