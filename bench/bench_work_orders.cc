@@ -52,6 +52,7 @@ double ms(Steady::duration d) {
 }
 
 void report(const std::string& what, std::vector<double>& v) {
+  if (v.empty()) return;  // --queries 0
   std::sort(v.begin(), v.end());
   auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))]; };
   std::printf("%-34s n=%zu p50=%.3f ms p99=%.3f ms max=%.3f ms\n", what.c_str(), v.size(), at(0.50),

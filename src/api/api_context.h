@@ -23,6 +23,9 @@ class PromptCache;
 namespace ting::search {
 class Index;
 }
+namespace ting::jobs {
+class JobRunner;
+}
 
 namespace ting::api {
 
@@ -45,6 +48,8 @@ struct ApiContext {
   const SecretKey* secret_key = nullptr;
   // The full-text index (null: search answers 503).
   search::Index* search = nullptr;
+  // Background jobs: imports and exports (null: they answer 503).
+  jobs::JobRunner* jobs = nullptr;
 };
 
 void addSystemRoutes(Router& router, ApiContext& ctx);
@@ -56,6 +61,7 @@ void addWorkOrderRoutes(Router& router, ApiContext& ctx);
 void addKbRoutes(Router& router, ApiContext& ctx);
 void addSearchRoutes(Router& router, ApiContext& ctx);
 void addWebhookRoutes(Router& router, ApiContext& ctx);
+void addJobRoutes(Router& router, ApiContext& ctx);
 void addAuditRoutes(Router& router, ApiContext& ctx);
 void addCallRoutes(Router& router, ApiContext& ctx);
 void addCallbackRoutes(Router& router, ApiContext& ctx);

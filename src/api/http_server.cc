@@ -367,6 +367,8 @@ class HttpSession final : public Connection, public std::enable_shared_from_this
         static_cast<http::status>(response.status), 11);
     res->set(http::field::server, "ting");
     res->set("X-Request-Id", request_id);
+    // Browsers take every body as the type it is served with (uploaded images too).
+    res->set("X-Content-Type-Options", "nosniff");
     if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
     for (auto& [k, v] : response.headers) res->set(k, v);
     res->keep_alive(keep_alive);

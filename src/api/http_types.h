@@ -3,6 +3,9 @@
 // handlers compile fast and are tested without sockets.
 
 #include <boost/json/value.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,5 +43,17 @@ Response errorResponse(int status, std::string_view code, std::string_view messa
 // answered without their detail (which the caller logs).
 Response errorResponse(const Status& status);
 int httpStatusFor(StatusCode code);
+
+// RFC 9110 §14.1.2: one "bytes=a-b", "bytes=a-" or "bytes=-n" range; nullopt
+// when the header is empty, 416 `range` when unsatisfiable or multiple.
+struct ByteRange {
+  std::uint64_t first = 0, last = 0;
+};
+Result<std::optional<ByteRange>> parseRange(const std::string& header, std::uint64_t size);
+
+// A file on disk as the response body (200, or 206 for a Range), with
+// Accept-Ranges; 404 when it is not there.
+Result<Response> fileResponse(const std::filesystem::path& path, std::string content_type,
+                              const std::string& range_header);
 
 }  // namespace ting::api

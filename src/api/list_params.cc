@@ -149,4 +149,24 @@ boost::json::value columnTime(const store::Row& r, size_t i) {
                      : boost::json::value(formatTimestamp(r.integer(i)));
 }
 
+Status badQueryValue(const std::string& key, const std::string& what) {
+  return invalidArgument("'" + key + "' must be " + what, key).withReason("invalid_query");
+}
+
+Result<std::int64_t> queryId(const std::string& key, const std::string& v) {
+  try {
+    std::size_t used = 0;
+    const long long id = std::stoll(v, &used);
+    if (used == v.size() && id > 0) return static_cast<std::int64_t>(id);
+  } catch (...) {
+  }
+  return badQueryValue(key, "an id");
+}
+
+Result<bool> queryBool(const std::string& key, const std::string& v) {
+  if (v == "true") return true;
+  if (v == "false") return false;
+  return badQueryValue(key, "true or false");
+}
+
 }  // namespace ting::api

@@ -52,4 +52,10 @@ boost::json::value columnTime(const store::Row& r, size_t i);
 // Query documentation for a list route.
 std::vector<FieldDoc> listQueryDocs(const ListSpec& spec);
 
+// A query parameter that is not what it must be: 400 invalid_query naming it.
+Status badQueryValue(const std::string& key, const std::string& what);
+// A query parameter holding an id (a positive integer) or true/false.
+Result<std::int64_t> queryId(const std::string& key, const std::string& v);
+Result<bool> queryBool(const std::string& key, const std::string& v);
+
 }  // namespace ting::api

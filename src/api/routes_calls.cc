@@ -76,41 +76,6 @@ Result<store::Row> findCall(ApiContext& ctx, std::int64_t tenant_id, const std::
   return std::move(*row);
 }
 
-// RFC 9110 §14.1.2: one "bytes=a-b", "bytes=a-" or "bytes=-n" range.
-// nullopt when absent or unsatisfiable/multiple (the caller answers 416).
-struct ByteRange {
-  std::uint64_t first = 0, last = 0;
-};
-Result<std::optional<ByteRange>> parseRange(const std::string& header, std::uint64_t size) {
-  if (header.empty()) return std::optional<ByteRange>();
-  auto bad = [] { return invalidValue("unsatisfiable range", "Range").withReason("range"); };
-  if (header.rfind("bytes=", 0) != 0 || header.find(',') != std::string::npos) return bad();
-  std::string spec = header.substr(6);
-  auto dash = spec.find('-');
-  if (dash == std::string::npos || size == 0) return bad();
-  auto num = [](std::string_view v, std::uint64_t& out) {
-    auto r = std::from_chars(v.data(), v.data() + v.size(), out);
-    return !v.empty() && r.ec == std::errc() && r.ptr == v.data() + v.size();
-  };
-  ByteRange range;
-  std::string_view a(spec.data(), dash), b(spec.data() + dash + 1, spec.size() - dash - 1);
-  if (a.empty()) {
-    std::uint64_t n = 0;
-    if (!num(b, n) || n == 0) return bad();
-    range.first = n >= size ? 0 : size - n;
-    range.last = size - 1;
-  } else {
-    if (!num(a, range.first) || range.first >= size) return bad();
-    range.last = size - 1;
-    if (!b.empty()) {
-      std::uint64_t last = 0;
-      if (!num(b, last) || last < range.first) return bad();
-      range.last = std::min(last, size - 1);
-    }
-  }
-  return std::optional<ByteRange>(range);
-}
-
 }  // namespace
 
 void addCallRoutes(Router& router, ApiContext& ctx) {
@@ -231,30 +196,14 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
          }
          const std::filesystem::path path = std::filesystem::path(ctx.data_dir) / row.text(13);
          std::error_code ec;
-         const std::uint64_t size = std::filesystem::file_size(path, ec);
-         if (ec) return notFound("the recording is not on disk");
-         TING_ASSIGN_OR_RETURN(auto range, parseRange(call.request.range, size));
+         if (!std::filesystem::is_regular_file(path, ec)) {
+           return notFound("the recording is not on disk");
+         }
          // Every playback is on the record.
          TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
            return tx.audit({"call", ref, "play_recording", "", "", 0});
          }));
-         const std::uint64_t first = range ? range->first : 0;
-         const std::uint64_t last = range ? range->last : size - 1;
-         std::ifstream in(path, std::ios::binary);
-         Response res;
-         res.status = range ? 206 : 200;
-         res.content_type = "audio/wav";
-         res.body.resize(size == 0 ? 0 : last - first + 1);
-         in.seekg(static_cast<std::streamoff>(first));
-         in.read(res.body.data(), static_cast<std::streamsize>(res.body.size()));
-         if (!in) return internalError("cannot read recording " + path.string());
-         res.headers.emplace_back("Accept-Ranges", "bytes");
-         if (range) {
-           res.headers.emplace_back("Content-Range", "bytes " + std::to_string(first) + "-" +
-                                                         std::to_string(last) + "/" +
-                                                         std::to_string(size));
-         }
-         return res;
+         return fileResponse(path, "audio/wav", call.request.range);
        },
        {.summary = "The call's two-channel WAV (left caller, right what the caller heard); "
                    "supports Range. Each playback is audited.",

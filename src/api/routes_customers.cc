@@ -1,10 +1,15 @@
 // Customers of the caller's tenant (the CRM issue extends these).
 
 #include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include "api/api_context.h"
 #include "api/json_body.h"
 #include "api/list_params.h"
+#include "jobs/jobs.h"
+#include "crm/attachments.h"
+#include "crm/customer_export.h"
 #include "crm/customer_import.h"
 #include "crm/customers.h"
 #include "crm/phone.h"
@@ -19,7 +24,7 @@ namespace {
 const ListSpec kCustomerList{
     .sortable = {{"name", "name"}, {"created_at", "created_at"}, {"updated_at", "updated_at"}},
     .default_sort = "id",
-    .filters = {"phone", "vip", "tag", "q"},
+    .filters = {"phone", "vip", "tag", "q", "owner_id"},
 };
 
 constexpr std::size_t kMaxImportBytes = 50u << 20;
@@ -65,6 +70,7 @@ Result<crm::CustomerFields> readFields(JsonBody& body, bool create) {
   f.vip = body.boolean("vip");
   if (auto level = body.integer("vip_level", false, 0, 5)) f.vip_level = static_cast<int>(*level);
   f.custom_fields = body.object("custom_fields");
+  f.owner_id = body.nullableInteger("owner_id", 1);
   TING_RETURN_IF_ERROR(body.finish());
   if (phone) {
     if (f.phones) return invalidValue("send phone or phones, not both", "phone");
@@ -89,7 +95,61 @@ const std::vector<FieldDoc> kCustomerFieldDocs = {
     {"vip_level", "integer", false, "0 (not a VIP) to 5"},
     {"custom_fields", "object", false,
      "the tenant's own fields: names of letters, digits and _; values string, number, "
-     "true/false; null removes one"}};
+     "true/false; null removes one"},
+    {"owner_id", "integer", false, "the owner agent (a user of the tenant); null: none"}};
+
+constexpr std::size_t kJobProblems = 100;  // rejected rows shown in a job's result
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+boost::json::object importJson(const crm::ImportReport& report, std::size_t max_problems) {
+  boost::json::array problems;
+  for (const auto& p : report.problems) {
+    if (problems.size() == max_problems) break;
+    problems.push_back(
+        {{"line", p.line},
+         {"field", p.field.empty() ? boost::json::value(nullptr) : boost::json::value(p.field)},
+         {"error", p.message}});
+  }
+  return {{"rows", report.rows},
+          {"imported", report.imported},
+          {"rejected", report.rejected},
+          {"problems", std::move(problems)},
+          {"problems_truncated", report.problems.size() > max_problems}};
+}
+
+Status auditImport(store::Store& store, const store::Actor& actor,
+                   const crm::ImportReport& report) {
+  return store.write(actor, [&](store::Tx& tx) -> Status {
+    return tx.audit({.entity = "customer",
+                     .entity_id = "",
+                     .action = "import",
+                     .after_json = boost::json::serialize(
+                         boost::json::object{{"rows", report.rows},
+                                             {"imported", report.imported},
+                                             {"rejected", report.rejected}})});
+  });
+}
+
+std::string attachmentRoot(const ApiContext& ctx) {
+  return (std::filesystem::path(ctx.data_dir) / "attachments").string();
+}
+
+// RFC 8187 value characters: the rest %XX-encoded.
+std::string percentEncode(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+        c == '.' || c == '-' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -109,6 +169,13 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                   if (k == "phone") filter.phone = v;
                   if (k == "tag") filter.tag = v;
                   if (k == "q") filter.q = v;
+                  if (k == "owner_id") {
+                    if (v == "me") {
+                      filter.owner_id = call.principal->user_id;
+                    } else {
+                      TING_ASSIGN_OR_RETURN(filter.owner_id, queryId(k, v));
+                    }
+                  }
                   if (k == "vip") {
                     if (v != "true" && v != "false") {
                       return invalidArgument("'vip' must be true or false", "vip")
@@ -159,40 +226,113 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
        Access::kAuthenticated,
        {Role::kTeamLead, Role::kSupervisor, Role::kAdmin},
        [&ctx](Call& call) -> Result<Response> {
-         const std::string& csv = call.request.body;
-         TING_ASSIGN_OR_RETURN(crm::ImportReport report,
-                               crm::importCustomers(ctx.store, call.actor(), csv));
-         boost::json::array problems;
-         for (const auto& p : report.problems) {
-           if (problems.size() == kMaxReportedProblems) break;
-           problems.push_back({{"line", p.line},
-                               {"field", p.field.empty() ? boost::json::value(nullptr)
-                                                         : boost::json::value(p.field)},
-                               {"error", p.message}});
+         bool async = false;
+         for (const auto& [k, v] : call.query) {
+           if (k != "async") {
+             return invalidArgument("unknown query parameter '" + k + "'", k)
+                 .withReason("invalid_query");
+           }
+           TING_ASSIGN_OR_RETURN(async, queryBool(k, v));
          }
-         TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
-           return tx.audit({.entity = "customer",
-                            .entity_id = "",
-                            .action = "import",
-                            .after_json = boost::json::serialize(
-                                boost::json::object{{"rows", report.rows},
-                                                    {"imported", report.imported},
-                                                    {"rejected", report.rejected}})});
-         }));
-         return jsonResponse(
-             {{"rows", report.rows},
-              {"imported", report.imported},
-              {"rejected", report.rejected},
-              {"problems", std::move(problems)},
-              {"problems_truncated", report.problems.size() > kMaxReportedProblems}});
+         if (!async) {
+           TING_ASSIGN_OR_RETURN(crm::ImportReport report,
+                                 crm::importCustomers(ctx.store, call.actor(), call.request.body));
+           TING_RETURN_IF_ERROR(auditImport(ctx.store, call.actor(), report));
+           return jsonResponse(importJson(report, kMaxReportedProblems));
+         }
+         if (ctx.jobs == nullptr) return unavailable("background jobs are not running");
+         // The header is checked now, so that a file that cannot be imported
+         // at all is refused at once.
+         TING_RETURN_IF_ERROR(crm::checkImportHeader(call.request.body));
+         auto job = ctx.jobs->submit(
+             call.actor(), "customer_import",
+             [&store = ctx.store, actor = call.actor(),
+              csv = std::move(call.request.body)](jobs::Progress& progress)
+                 -> Result<boost::json::object> {
+               crm::ImportOptions options;
+               options.progress = [&progress](std::size_t done, std::size_t total,
+                                              const crm::ImportReport&) {
+                 progress.report(static_cast<std::int64_t>(done),
+                                 static_cast<std::int64_t>(total));
+               };
+               TING_ASSIGN_OR_RETURN(crm::ImportReport report,
+                                     crm::importCustomers(store, actor, csv, options));
+               TING_RETURN_IF_ERROR(auditImport(store, actor, report));
+               if (!report.problems.empty()) {
+                 std::ofstream out(progress.fileFor("import-report.csv"),
+                                   std::ios::binary | std::ios::trunc);
+                 out << kByteOrderMark << crm::reportCsv(report);
+                 if (!out) return unavailable("the import report cannot be written");
+               }
+               return importJson(report, kJobProblems);
+             });
+         if (!job.isOk()) return job.status();
+         return jsonResponse(jobs::toJson(*job), 202);
        },
        {.summary = "Import customers from CSV (the body, UTF-8, at most 50 MiB): columns name, "
-                   "phone, email, company, tags (;), address, notes, others custom fields. Bad "
-                   "rows are reported (line, field, error; the first 1000) and the others "
-                   "imported. 400 when the header line is unusable.",
+                   "phone, email, company, tags (;), address, notes, vip_level, owner (username "
+                   "or staff number), others custom fields. Bad rows are reported (line, field, "
+                   "error; the first 1000) and the others imported. 400 when the header line is "
+                   "unusable. With ?async=true: 202 and a job (GET /api/v1/jobs/{id}) showing "
+                   "progress, whose file is the report of rejected rows.",
         .tag = "customers",
+        .query = {{"async", "boolean", false, "run as a background job with progress"}},
         .raw_body = "text/csv"},
        kMaxImportBytes});
+
+  router.add(
+      {"POST",
+       "/api/v1/customers/export",
+       Access::kAuthenticated,
+       {Role::kTeamLead, Role::kSupervisor, Role::kAdmin},
+       [&ctx](Call& call) -> Result<Response> {
+         crm::CustomerFilter filter;
+         if (!call.request.body.empty()) {
+           JsonBody body(call.request.body);
+           if (auto tag = body.string("tag", false, 64)) filter.tag = *tag;
+           filter.vip = body.boolean("vip");
+           if (auto q = body.string("q", false, 200)) filter.q = *q;
+           filter.owner_id = body.integer("owner_id", false, 1);
+           TING_RETURN_IF_ERROR(body.finish());
+         }
+         if (ctx.jobs == nullptr) return unavailable("background jobs are not running");
+         const std::int64_t tenant = call.principal->tenant_id;
+         auto job = ctx.jobs->submit(
+             call.actor(), "customer_export",
+             [&store = ctx.store, actor = call.actor(), tenant,
+              filter](jobs::Progress& progress) -> Result<boost::json::object> {
+               crm::ExportOptions options;
+               options.filter = filter;
+               options.progress = [&progress](std::size_t done, std::size_t total) {
+                 progress.report(static_cast<std::int64_t>(done),
+                                 static_cast<std::int64_t>(total));
+               };
+               std::ofstream out(progress.fileFor("customers.csv"),
+                                 std::ios::binary | std::ios::trunc);
+               TING_ASSIGN_OR_RETURN(std::size_t rows,
+                                     crm::exportCustomers(store, tenant, options, out));
+               // A copy of personal data leaving Ting: on the record.
+               TING_RETURN_IF_ERROR(store.write(actor, [&](store::Tx& tx) -> Status {
+                 return tx.audit({.entity = "customer",
+                                  .entity_id = "",
+                                  .action = "export",
+                                  .after_json = boost::json::serialize(
+                                      boost::json::object{{"rows", rows}})});
+               }));
+               return boost::json::object{{"rows", rows}};
+             });
+         if (!job.isOk()) return job.status();
+         return jsonResponse(jobs::toJson(*job), 202);
+       },
+       {.summary = "Export customers to CSV as a background job (202 and the job; "
+                   "GET /api/v1/jobs/{id} shows progress, /file downloads the CSV). The file "
+                   "imports back: UTF-8 with BOM, every number of a customer in phone, owner by "
+                   "username, a column per custom field. Audited.",
+        .tag = "customers",
+        .body = {{"tag", "string", false, "only customers with this tag"},
+                 {"vip", "boolean", false, "only VIPs (true) or others (false)"},
+                 {"q", "string", false, "substring of name, company, phone or e-mail"},
+                 {"owner_id", "integer", false, "only this agent's customers"}}}});
 
   router.add(
       {"GET",
@@ -440,12 +580,125 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
               {Role::kSupervisor, Role::kAdmin},
               [&ctx](Call& call) -> Result<Response> {
                 TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+                std::vector<std::string> files;
                 TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
-                  return crm::deleteCustomer(tx, id);
+                  files.clear();
+                  return crm::deleteCustomer(tx, id, &files);
                 }));
+                for (const auto& f : files) crm::discardFile(attachmentRoot(ctx), f);
                 return noContent();
               },
-              {.summary = "Delete a customer.",
+              {.summary = "Delete a customer, with their attachments.",
+               .tag = "customers",
+               .success_status = 204,
+               .success_description = "Deleted"}});
+
+  // Images on the card: those who work with customers, not QA inspectors
+  // (who need not see personal data).
+  router.add(
+      {"POST",
+       "/api/v1/customers/{id}/attachments",
+       Access::kAuthenticated,
+       writers,
+       [&ctx](Call& call) -> Result<Response> {
+         TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+         std::string name;
+         for (const auto& [k, v] : call.query) {
+           if (k != "file_name") {
+             return invalidArgument("unknown query parameter '" + k + "'", k)
+                 .withReason("invalid_query");
+           }
+           name = v;
+         }
+         if (name.empty()) {
+           return invalidArgument("'file_name' is required", "file_name").withReason("invalid_query");
+         }
+         crm::Attachment a;
+         const std::string root = attachmentRoot(ctx);
+         Status s = ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+           TING_ASSIGN_OR_RETURN(a, crm::addAttachment(tx, root, id, name, call.request.body));
+           return Status::ok();
+         });
+         if (!s.isOk()) {
+           if (!a.stored_as.empty()) crm::discardFile(root, a.stored_as);  // the commit failed
+           return s;
+         }
+         return jsonResponse(crm::toJson(a), 201);
+       },
+       {.summary = "Attach an image (the body: PNG, JPEG, GIF or WebP, at most 10 MiB, "
+                   "recognized by its content) to the customer; at most 50 each; audited.",
+        .tag = "customers",
+        .query = {{"file_name", "string", true, "the name to show and download it under"}},
+        .success_status = 201,
+        .success_description = "Attached",
+        .raw_body = "image/png, image/jpeg, image/gif, image/webp"},
+       crm::kMaxAttachmentBytes});
+
+  router.add({"GET",
+              "/api/v1/customers/{id}/attachments",
+              Access::kAuthenticated,
+              writers,
+              [&ctx](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+                std::vector<crm::Attachment> found;
+                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+                  TING_ASSIGN_OR_RETURN(found,
+                                        crm::listAttachments(s, call.principal->tenant_id, id));
+                  return Status::ok();
+                }));
+                boost::json::array items;
+                for (const auto& a : found) items.push_back(crm::toJson(a));
+                return jsonResponse({{"items", std::move(items)}});
+              },
+              {.summary = "The customer's attachments, oldest first.", .tag = "customers"}});
+
+  router.add(
+      {"GET",
+       "/api/v1/customers/{id}/attachments/{attachment_id}",
+       Access::kAuthenticated,
+       writers,
+       [&ctx](Call& call) -> Result<Response> {
+         TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+         TING_ASSIGN_OR_RETURN(std::int64_t attachment_id, call.pathId(1));
+         crm::Attachment a;
+         // A look at personal data: on the record.
+         TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+           TING_ASSIGN_OR_RETURN(
+               a, crm::getAttachment(tx.session(), call.principal->tenant_id, id, attachment_id));
+           return tx.audit({.entity = "customer",
+                            .entity_id = std::to_string(id),
+                            .action = "read_attachment",
+                            .after_json = boost::json::serialize(
+                                boost::json::object{{"attachment_id", attachment_id}})});
+         }));
+         TING_ASSIGN_OR_RETURN(
+             Response res,
+             fileResponse(crm::attachmentPath(attachmentRoot(ctx), a.stored_as), a.content_type,
+                          call.request.range));
+         res.headers.emplace_back("Content-Disposition",
+                                  "inline; filename*=UTF-8''" + percentEncode(a.file_name));
+         res.headers.emplace_back("Content-Security-Policy", "default-src 'none'");
+         res.headers.emplace_back("Cache-Control", "private, no-store");
+         return res;
+       },
+       {.summary = "The image itself, with its type; audited.", .tag = "customers"}});
+
+  router.add({"DELETE",
+              "/api/v1/customers/{id}/attachments/{attachment_id}",
+              Access::kAuthenticated,
+              {Role::kTeamLead, Role::kSupervisor, Role::kAdmin},
+              [&ctx](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+                TING_ASSIGN_OR_RETURN(std::int64_t attachment_id, call.pathId(1));
+                crm::Attachment a;
+                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+                  TING_ASSIGN_OR_RETURN(a, crm::deleteAttachment(tx, id, attachment_id));
+                  return Status::ok();
+                }));
+                crm::discardFile(attachmentRoot(ctx), a.stored_as);
+                return noContent();
+              },
+              {.summary = "Delete an attachment; audited.",
                .tag = "customers",
                .success_status = 204,
                .success_description = "Deleted"}});

@@ -74,6 +74,7 @@ void addAllRoutes(Router& router, ApiContext& ctx) {
   addKbRoutes(router, ctx);
   addSearchRoutes(router, ctx);
   addWebhookRoutes(router, ctx);
+  addJobRoutes(router, ctx);
   addAuditRoutes(router, ctx);
   addCallRoutes(router, ctx);
   addCallbackRoutes(router, ctx);

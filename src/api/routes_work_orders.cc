@@ -36,29 +36,9 @@ const identity::RoleSet kReaders{Role::kAgent,      Role::kTeamLead, Role::kQaIn
 const identity::RoleSet kWriters{Role::kAgent, Role::kTeamLead, Role::kSupervisor, Role::kAdmin};
 const identity::RoleSet kAdmins{Role::kAdmin};
 
-Status badQuery(const std::string& key, const std::string& what) {
-  return invalidArgument("'" + key + "' must be " + what, key).withReason("invalid_query");
-}
-
-Result<std::int64_t> queryId(const std::string& key, const std::string& v) {
-  try {
-    std::size_t used = 0;
-    const long long id = std::stoll(v, &used);
-    if (used == v.size() && id > 0) return static_cast<std::int64_t>(id);
-  } catch (...) {
-  }
-  return badQuery(key, "an id");
-}
-
-Result<bool> queryBool(const std::string& key, const std::string& v) {
-  if (v == "true") return true;
-  if (v == "false") return false;
-  return badQuery(key, "true or false");
-}
-
 Result<UnixMillis> queryTime(const std::string& key, const std::string& v) {
   UnixMillis t = 0;
-  if (!parseTimestamp(v, t)) return badQuery(key, "an RFC 3339 time");
+  if (!parseTimestamp(v, t)) return badQueryValue(key, "an RFC 3339 time");
   return t;
 }
 
@@ -88,7 +68,7 @@ Result<wo::WorkOrderFilter> readFilter(ApiContext& ctx, const Call& call,
         f.open_only = true;
         f.unassigned = true;
       } else {
-        return badQuery(k,
+        return badQueryValue(k,
                         "my_open, breaching_2h, breached, repeats_week, waiting_on_customer "
                         "or unassigned");
       }
@@ -98,7 +78,7 @@ Result<wo::WorkOrderFilter> readFilter(ApiContext& ctx, const Call& call,
         auto end = v.find(',', start);
         if (end == std::string::npos) end = v.size();
         const std::string s = v.substr(start, end - start);
-        if (!wo::parseState(s)) return badQuery(k, "states separated by commas");
+        if (!wo::parseState(s)) return badQueryValue(k, "states separated by commas");
         f.states.push_back(s);
         start = end + 1;
       }
@@ -588,13 +568,13 @@ void addWorkOrderRoutes(Router& router, ApiContext& ctx) {
                   if (k == "status") {
                     if (v != "pending" && v != "approved" && v != "rejected" && v != "withdrawn" &&
                         v != "all") {
-                      return badQuery(k, "pending, approved, rejected, withdrawn or all");
+                      return badQueryValue(k, "pending, approved, rejected, withdrawn or all");
                     }
                     status = v == "all" ? "" : v;
                   } else if (k == "work_order_id") {
                     TING_ASSIGN_OR_RETURN(work_order, queryId(k, v));
                   } else {
-                    return badQuery(k, "not a parameter of this list");
+                    return badQueryValue(k, "not a parameter of this list");
                   }
                 }
                 boost::json::array items;

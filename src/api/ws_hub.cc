@@ -18,6 +18,7 @@ const std::vector<TopicRule>& topicRules() {
       {"work_orders",
        {Role::kAgent, Role::kTeamLead, Role::kSupervisor, Role::kAdmin, Role::kDepartment}},
       {"qa", {Role::kQaInspector, Role::kTeamLead, Role::kSupervisor, Role::kAdmin}},
+      {"jobs", {Role::kTeamLead, Role::kSupervisor, Role::kAdmin}},
       {"audit", {Role::kAdmin}},
   };
   return kRules;

@@ -14,7 +14,19 @@ namespace ting::crm {
 
 namespace {
 
-enum class Column { kName, kPhone, kEmail, kCompany, kTags, kAddress, kNotes, kCustom };
+enum class Column {
+  kName,
+  kPhone,
+  kEmail,
+  kCompany,
+  kTags,
+  kAddress,
+  kNotes,
+  kVipLevel,
+  kOwner,
+  kIgnored,  // written by the export, not taken back (created_at)
+  kCustom
+};
 
 // Header names, English (any case) and Chinese.
 const std::map<std::string, Column, std::less<>>& knownColumns() {
@@ -25,6 +37,9 @@ const std::map<std::string, Column, std::less<>>& knownColumns() {
       {"邮箱", Column::kEmail},       {"company", Column::kCompany}, {"公司", Column::kCompany},
       {"tags", Column::kTags},        {"标签", Column::kTags},       {"address", Column::kAddress},
       {"地址", Column::kAddress},     {"notes", Column::kNotes},     {"备注", Column::kNotes},
+      {"vip_level", Column::kVipLevel}, {"vip等级", Column::kVipLevel}, {"owner", Column::kOwner},
+      {"负责人", Column::kOwner},     {"归属坐席", Column::kOwner},   {"created_at", Column::kIgnored},
+      {"创建时间", Column::kIgnored},
   };
   return kColumns;
 }
@@ -122,7 +137,8 @@ std::optional<ImportProblem> readRow(const Header& h, const CsvRow& row, Custome
         name = value;
         break;
       case Column::kPhone:
-        phones = value;
+        // An export writes +86... as '+86... so that spreadsheets keep it text.
+        phones = value.starts_with('\'') ? value.substr(1) : value;
         break;
       case Column::kEmail:
         f.email = value;
@@ -138,6 +154,19 @@ std::optional<ImportProblem> readRow(const Header& h, const CsvRow& row, Custome
         break;
       case Column::kNotes:
         f.notes = value;
+        break;
+      case Column::kVipLevel:
+        if (value.size() != 1 || value[0] < '0' || value[0] > '5') {
+          p.field = "vip_level";
+          p.message = "vip_level is 0-5, not '" + value + "'";
+          return p;
+        }
+        f.vip_level = value[0] - '0';
+        break;
+      case Column::kOwner:
+        f.owner = value;  // a username or staff number, checked when written
+        break;
+      case Column::kIgnored:
         break;
       case Column::kCustom:
         custom[h.custom_names[i]] = value;
@@ -200,23 +229,28 @@ void writeBatch(store::Store& store, const store::Actor& actor, std::vector<Pend
   rows.clear();
 }
 
+// The header line: the first record that reads.
+Result<Header> headerOf(CsvReader& reader) {
+  auto first = reader.next();
+  if (!first.isOk()) {
+    return invalidArgument("the header line cannot be read: " + first.status().message(),
+                           "header");
+  }
+  if (!*first) return invalidArgument("the file is empty", "header");
+  return readHeader(**first);
+}
+
 }  // namespace
+
+Status checkImportHeader(std::string_view csv) {
+  CsvReader reader(csv);
+  return headerOf(reader).status();
+}
 
 Result<ImportReport> importCustomers(store::Store& store, const store::Actor& actor,
                                      std::string_view csv, const ImportOptions& options) {
   CsvReader reader(csv);
-  std::optional<Header> header;
-  // The header line: the first record that reads.
-  while (!header) {
-    auto first = reader.next();
-    if (!first.isOk()) {
-      return invalidArgument("the header line cannot be read: " + first.status().message(),
-                             "header");
-    }
-    if (!*first) return invalidArgument("the file is empty", "header");
-    TING_ASSIGN_OR_RETURN(Header h, readHeader(**first));
-    header = std::move(h);
-  }
+  TING_ASSIGN_OR_RETURN(const Header header, headerOf(reader));
   ImportReport report;
   std::vector<Pending> pending;
   const std::size_t batch = std::max<std::size_t>(1, options.batch);
@@ -231,7 +265,7 @@ Result<ImportReport> importCustomers(store::Store& store, const store::Actor& ac
     if (!*next) break;
     ++report.rows;
     CustomerFields fields;
-    if (auto problem = readRow(*header, **next, fields)) {
+    if (auto problem = readRow(header, **next, fields)) {
       ++report.rejected;
       report.problems.push_back(std::move(*problem));
       continue;

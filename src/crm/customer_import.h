@@ -40,6 +40,9 @@ struct ImportOptions {
 Result<ImportReport> importCustomers(store::Store& store, const store::Actor& actor,
                                      std::string_view csv, const ImportOptions& options = {});
 
+// The checks importCustomers makes of the header line alone (the same errors).
+Status checkImportHeader(std::string_view csv);
+
 // The report as CSV: "line,field,error" then one line per problem.
 std::string reportCsv(const ImportReport& report);
 

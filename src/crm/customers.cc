@@ -15,12 +15,12 @@ namespace {
 
 constexpr const char* kColumns =
     "id, tenant_id, name, phone, email, company, notes, vip, created_at, updated_at, address, "
-    "vip_level, custom_fields";
+    "vip_level, custom_fields, owner_id";
 
 // kColumns of customers joined as c.
 constexpr const char* kJoinedColumns =
     "c.id, c.tenant_id, c.name, c.phone, c.email, c.company, c.notes, c.vip, c.created_at, "
-    "c.updated_at, c.address, c.vip_level, c.custom_fields";
+    "c.updated_at, c.address, c.vip_level, c.custom_fields, c.owner_id";
 
 boost::json::value textOrNull(const std::string& s) {
   return s.empty() ? boost::json::value(nullptr) : boost::json::value(s);
@@ -49,6 +49,7 @@ Customer fromRow(const store::Row& r) {
   boost::system::error_code ec;
   auto fields = boost::json::parse(r.text(12), ec);
   if (!ec && fields.is_object()) c.custom_fields = std::move(fields.as_object());
+  if (!r.isNull(13)) c.owner_id = r.integer(13);
   return c;
 }
 
@@ -118,12 +119,12 @@ std::string mainNumber(const Customer& c) { return c.phones.empty() ? "" : c.pho
 Status writeCard(store::Tx& tx, const Customer& c) {
   return tx.session().exec(
       "UPDATE customers SET name = ?, phone = ?, email = ?, company = ?, notes = ?, vip = ?, "
-      "updated_at = ?, address = ?, vip_level = ?, custom_fields = ? WHERE tenant_id = ? AND "
-      "id = ?",
+      "updated_at = ?, address = ?, vip_level = ?, custom_fields = ?, owner_id = ? WHERE "
+      "tenant_id = ? AND id = ?",
       {c.name, store::textOrNull(mainNumber(c)), store::textOrNull(c.email),
        store::textOrNull(c.company), store::textOrNull(c.notes), std::int64_t{c.vip_level > 0},
        c.updated_at, store::textOrNull(c.address), std::int64_t{c.vip_level},
-       boost::json::serialize(c.custom_fields), c.tenant_id, c.id});
+       boost::json::serialize(c.custom_fields), store::intOrNull(c.owner_id), c.tenant_id, c.id});
 }
 
 Status checkCustomFields(const boost::json::object& fields) {
@@ -152,6 +153,35 @@ Status checkCustomFields(const boost::json::object& fields) {
   return Status::ok();
 }
 
+// Sets the owner from `f`: a user of the tenant, by id or by username or
+// staff number; kInvalidValue naming owner_id or owner otherwise.
+Status applyOwner(store::Session& s, Customer& c, const CustomerFields& f) {
+  if (f.owner_id) {
+    c.owner_id = *f.owner_id;
+    if (c.owner_id) {
+      TING_ASSIGN_OR_RETURN(auto rows, s.query("SELECT id FROM users WHERE tenant_id = ? AND id = ?",
+                                               {c.tenant_id, *c.owner_id}));
+      if (rows.empty()) return invalidValue("no such user in this tenant", "owner_id");
+    }
+  }
+  if (f.owner) {
+    const std::string who = trimmed(*f.owner);
+    if (who.empty()) {
+      c.owner_id.reset();
+      return Status::ok();
+    }
+    TING_ASSIGN_OR_RETURN(auto rows, s.query("SELECT id FROM users WHERE tenant_id = ? AND "
+                                             "(username = ? OR sip_extension = ?) ORDER BY id "
+                                             "LIMIT 1",
+                                             {c.tenant_id, who, who}));
+    if (rows.empty()) {
+      return invalidValue("no user with username or staff number '" + who + "'", "owner");
+    }
+    c.owner_id = rows[0].integer(0);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 boost::json::object toJson(const Customer& c, bool mask_phones) {
@@ -176,6 +206,7 @@ boost::json::object toJson(const Customer& c, bool mask_phones) {
           {"vip", c.vip_level > 0},
           {"vip_level", c.vip_level},
           {"custom_fields", c.custom_fields},
+          {"owner_id", c.owner_id ? boost::json::value(*c.owner_id) : boost::json::value(nullptr)},
           {"created_at", formatTimestamp(c.created_at)},
           {"updated_at", formatTimestamp(c.updated_at)}};
 }
@@ -253,20 +284,21 @@ Result<Customer> createCustomer(store::Tx& tx, const CustomerFields& fields) {
   Customer c;
   c.tenant_id = tx.actor().tenant_id;
   TING_RETURN_IF_ERROR(applyFields(c, fields));
+  TING_RETURN_IF_ERROR(applyOwner(tx.session(), c, fields));
   TING_RETURN_IF_ERROR(validateCustomer(c));
   c.created_at = c.updated_at = tx.now();
   TING_ASSIGN_OR_RETURN(
       store::Row row,
       tx.session().queryOne(
           "INSERT INTO customers (tenant_id, name, phone, email, company, notes, vip, created_by, "
-          "created_at, updated_at, address, vip_level, custom_fields) VALUES (?, ?, ?, ?, ?, ?, "
-          "?, ?, ?, ?, ?, ?, ?) RETURNING id",
+          "created_at, updated_at, address, vip_level, custom_fields, owner_id) VALUES (?, ?, ?, "
+          "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
           {c.tenant_id, c.name, store::textOrNull(mainNumber(c)), store::textOrNull(c.email),
            store::textOrNull(c.company), store::textOrNull(c.notes),
            std::int64_t{c.vip_level > 0},
            tx.actor().user_id ? store::Value{tx.actor().user_id} : store::Value{}, c.created_at,
            c.updated_at, store::textOrNull(c.address), std::int64_t{c.vip_level},
-           boost::json::serialize(c.custom_fields)}));
+           boost::json::serialize(c.custom_fields), store::intOrNull(c.owner_id)}));
   c.id = row.integer(0);
   TING_RETURN_IF_ERROR(saveDetails(tx, c, /*fresh=*/true));
   std::string after = boost::json::serialize(toJson(c));
@@ -305,6 +337,7 @@ Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFi
   TING_ASSIGN_OR_RETURN(Customer before, getCustomer(tx.session(), tenant, id));
   Customer after = before;
   TING_RETURN_IF_ERROR(applyFields(after, fields));
+  TING_RETURN_IF_ERROR(applyOwner(tx.session(), after, fields));
   TING_RETURN_IF_ERROR(validateCustomer(after));
   after.updated_at = tx.now();
   TING_RETURN_IF_ERROR(writeCard(tx, after));
@@ -319,9 +352,18 @@ Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFi
   return after;
 }
 
-Status deleteCustomer(store::Tx& tx, std::int64_t id) {
+Status deleteCustomer(store::Tx& tx, std::int64_t id, std::vector<std::string>* files) {
   const std::int64_t tenant = tx.actor().tenant_id;
   TING_ASSIGN_OR_RETURN(Customer before, getCustomer(tx.session(), tenant, id));
+  TING_ASSIGN_OR_RETURN(auto attached,
+                        tx.session().query("SELECT stored_as FROM customer_attachments WHERE "
+                                           "tenant_id = ? AND customer_id = ?",
+                                           {tenant, id}));
+  for (const auto& r : attached) {
+    if (files) files->push_back(r.text(0));
+  }
+  TING_RETURN_IF_ERROR(tx.session().exec(
+      "DELETE FROM customer_attachments WHERE tenant_id = ? AND customer_id = ?", {tenant, id}));
   TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_phones WHERE customer_id = ?", {id}));
   TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_tags WHERE customer_id = ?", {id}));
   TING_RETURN_IF_ERROR(
@@ -336,8 +378,8 @@ Status deleteCustomer(store::Tx& tx, std::int64_t id) {
   return Status::ok();
 }
 
-Result<store::Page> listCustomers(store::Session& session, std::int64_t tenant_id,
-                                  const CustomerFilter& filter, const store::PageRequest& page) {
+Result<store::PageQuery> customerQuery(store::Session& session, std::int64_t tenant_id,
+                                       const CustomerFilter& filter) {
   store::PageQuery q{.table = "customers", .columns = kColumns, .tenant_id = tenant_id};
   if (!filter.phone.empty()) {
     // The few customers with the number first (by the lookup index), then
@@ -359,6 +401,10 @@ Result<store::Page> listCustomers(store::Session& session, std::int64_t tenant_i
     q.filter_params.emplace_back(tenant_id);
     q.filter_params.emplace_back(filter.tag);
   }
+  if (filter.owner_id) {
+    q.filter_sql += " AND owner_id = ?";
+    q.filter_params.emplace_back(*filter.owner_id);
+  }
   if (filter.vip) {
     q.filter_sql += " AND vip = ?";
     q.filter_params.emplace_back(std::int64_t{*filter.vip});
@@ -371,6 +417,12 @@ Result<store::Page> listCustomers(store::Session& session, std::int64_t tenant_i
     std::string like = store::containsPattern(filter.q);
     q.filter_params.insert(q.filter_params.end(), {like, like, like, like});
   }
+  return q;
+}
+
+Result<store::Page> listCustomers(store::Session& session, std::int64_t tenant_id,
+                                  const CustomerFilter& filter, const store::PageRequest& page) {
+  TING_ASSIGN_OR_RETURN(store::PageQuery q, customerQuery(session, tenant_id, filter));
   return store::listPage(session, q, page);
 }
 
@@ -484,8 +536,12 @@ Result<Customer> mergeCustomers(store::Tx& tx, std::int64_t into, std::int64_t f
     if (target.notes.size() > 10000) target.notes.resize(10000);
   }
   target.vip_level = std::max(target.vip_level, source->vip_level);
+  if (!target.owner_id) target.owner_id = source->owner_id;
   target.updated_at = tx.now();
   TING_RETURN_IF_ERROR(writeCard(tx, target));
+  TING_RETURN_IF_ERROR(tx.session().exec(
+      "UPDATE customer_attachments SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?",
+      {into, tenant, from}));
   // The source's rows go first: its numbers then belong to the target.
   TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_phones WHERE customer_id = ?", {from}));
   TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_tags WHERE customer_id = ?", {from}));

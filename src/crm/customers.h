@@ -31,6 +31,7 @@ struct Customer {
   std::vector<std::string> tags;
   int vip_level = 0;  // 0: not a VIP; 1-5
   boost::json::object custom_fields;
+  std::optional<std::int64_t> owner_id;  // the agent who looks after the customer
   UnixMillis created_at = 0;
   UnixMillis updated_at = 0;
 };
@@ -51,6 +52,11 @@ struct CustomerFields {
   std::optional<int> vip_level;  // "vip": true is level 1 (or the level kept), false 0
   std::optional<bool> vip;
   std::optional<boost::json::object> custom_fields;
+  // The owner agent: a user of the tenant; nullopt inside clears it.
+  std::optional<std::optional<std::int64_t>> owner_id;
+  // The owner by username or staff number (SIP extension), as a CSV names
+  // them; resolved when the customer is written.
+  std::optional<std::string> owner;
 };
 
 // At most this many numbers, tags and custom fields per customer.
@@ -70,14 +76,20 @@ Result<Customer> getCustomer(store::Session& session, std::int64_t tenant_id, st
 Result<Customer> readCustomerAudited(store::Store& store, const store::Actor& actor,
                                      std::int64_t id);
 Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFields& fields);
-Status deleteCustomer(store::Tx& tx, std::int64_t id);
+// Also deletes its attachments' rows; their files (stored_as) are added to
+// `files` for the caller to remove once the transaction has committed.
+Status deleteCustomer(store::Tx& tx, std::int64_t id, std::vector<std::string>* files = nullptr);
 
 struct CustomerFilter {
   std::string phone;  // any of the customer's numbers, however written
   std::optional<bool> vip;
   std::string tag;
   std::string q;  // substring of name, company, phone or email
+  std::optional<std::int64_t> owner_id;
 };
+// The query behind listCustomers: customers of the tenant matching `filter`.
+Result<store::PageQuery> customerQuery(store::Session& session, std::int64_t tenant_id,
+                                       const CustomerFilter& filter);
 Result<store::Page> listCustomers(store::Session& session, std::int64_t tenant_id,
                                   const CustomerFilter& filter, const store::PageRequest& page);
 // The customers of a page, with their numbers and tags.

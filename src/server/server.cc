@@ -11,6 +11,7 @@
 #include "api/router.h"
 #include "api/ws_hub.h"
 #include "identity/auth.h"
+#include "jobs/jobs.h"
 #include "notify/webhooks.h"
 #include "search/search_index.h"
 #include "server/demo.h"
@@ -88,6 +89,9 @@ Status Server::start() {
       storage_->store(), storage_->bus(), telephony_->secretKey(),
       std::chrono::seconds(config_.webhooks_retry_base));
   webhooks_->start();
+  jobs_ = std::make_unique<jobs::JobRunner>(
+      storage_->store(), (std::filesystem::path(config_.data_dir) / "jobs").string());
+  TING_RETURN_IF_ERROR(jobs_->start());
   hub_ = std::make_unique<api::WsHub>(storage_->bus(), metrics_);
   router_ = std::make_unique<api::Router>(metrics_, *auth_);
   store::Database& db = storage_->db();
@@ -101,7 +105,7 @@ Status Server::start() {
                                [t = telephony_.get()] { return t->reloadDirectory(); },
                                [t = telephony_.get()] { return t->reloadFlows(); },
                                [t = telephony_.get()] { return t->reloadAcd(); }, config_.data_dir,
-                               &telephony_->secretKey(), search_.get()}});
+                               &telephony_->secretKey(), search_.get(), jobs_.get()}});
   api::addAllRoutes(*router_, api_state_->ctx);
 
   api::HttpLimits limits{static_cast<std::size_t>(config_.http_body_limit),
@@ -159,6 +163,8 @@ void Server::stop() {
   sla_.reset();
   if (webhooks_) webhooks_->stop();
   webhooks_.reset();
+  if (jobs_) jobs_->stop();
+  jobs_.reset();
   if (search_sync_) search_sync_->stop();
   search_sync_.reset();
   router_.reset();

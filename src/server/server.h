@@ -29,6 +29,9 @@ class WebhookDispatcher;
 namespace ting::identity {
 class AuthService;
 }
+namespace ting::jobs {
+class JobRunner;
+}
 
 namespace ting::server {
 
@@ -84,6 +87,7 @@ class Server {
   std::unique_ptr<search::Index> search_;
   std::unique_ptr<SearchSync> search_sync_;
   std::unique_ptr<notify::WebhookDispatcher> webhooks_;
+  std::unique_ptr<jobs::JobRunner> jobs_;
   struct ApiState;
   std::unique_ptr<ApiState> api_state_;
 };

@@ -244,6 +244,21 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("POST", "/api/v1/customers/import"):
         # A header only: nothing is imported, the answer is the (empty) report.
         return method, path, b"name,phone\r\n", 200, None
+    if (method, path) == ("POST", "/api/v1/customers/export"):
+        # Nothing matches: an empty export, a job all the same.
+        return method, path, {"tag": T.uniq("none")}, 202, None
+    if (method, path) == ("POST", "/api/v1/customers/{id}/attachments"):
+        # Not an image: refused after the role check, nothing stored.
+        return method, f"/api/v1/customers/{cid}/attachments?file_name=x.png", b"text", 422, None
+    if (method, path) == ("GET", "/api/v1/customers/{id}/attachments"):
+        return method, f"/api/v1/customers/{cid}/attachments", None, 200, None
+    if (method, path) in (("GET", "/api/v1/customers/{id}/attachments/{attachment_id}"),
+                          ("DELETE", "/api/v1/customers/{id}/attachments/{attachment_id}")):
+        return method, f"/api/v1/customers/{cid}/attachments/999999999", None, 404, None
+    if (method, path) == ("GET", "/api/v1/jobs"):
+        return method, path, None, 200, None
+    if (method, path) in (("GET", "/api/v1/jobs/{id}"), ("GET", "/api/v1/jobs/{id}/file")):
+        return method, path.replace("{id}", "999999999"), None, 404, None
     if (method, path) == ("GET", "/api/v1/customers/lookup"):
         return method, path + "?number=13800138000", None, 200, None
     if (method, path) == ("PATCH", "/api/v1/callbacks/{id}"):
@@ -378,7 +393,7 @@ def test_route_needs_a_token(shared, tok, ctx, route):
     p = path.replace("{id}", str(ctx["customer"]["id"] if "customers" in path
                                  else ctx["user"]["id"]))
     p = p.replace("{name}", ctx["flow"]).replace("{number}", "4000").replace("{version}", "1")
-    p = p.replace("{staff_no}", "1001")
+    p = p.replace("{staff_no}", "1001").replace("{attachment_id}", "1")
     body = {"name": "x"} if method in ("POST", "PATCH", "PUT") else None
     T.assert_error(shared.api(method, p, json=body), 401, "unauthenticated")
 

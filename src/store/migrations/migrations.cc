@@ -611,6 +611,43 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, id);
 )sql";
 
+// The CRM's owner agent and image attachments; background jobs (imports,
+// exports) with their progress.
+constexpr const char* kV9CrmFiles = R"sql(
+ALTER TABLE customers ADD COLUMN owner_id BIGINT REFERENCES users(id);
+CREATE INDEX customers_owner ON customers (tenant_id, owner_id, id);
+CREATE TABLE customer_attachments (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  customer_id BIGINT NOT NULL REFERENCES customers(id),
+  file_name TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  stored_as TEXT NOT NULL,
+  created_by BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX customer_attachments_customer ON customer_attachments (tenant_id, customer_id, id);
+CREATE TABLE jobs (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_by BIGINT,
+  done BIGINT NOT NULL DEFAULT 0,
+  total BIGINT NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT '{}',
+  error TEXT,
+  file_path TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE INDEX jobs_tenant ON jobs (tenant_id, id);
+CREATE INDEX jobs_status ON jobs (status);
+)sql";
+
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
   for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
     sql.replace(pos, from.size(), to);
@@ -642,6 +679,7 @@ const std::vector<Migration>& migrations() {
       {6, "calls linked to their customer", kV6CallCustomers},
       {7, "work orders, SLA calendars, policies, clocks and events, approvals", kV7WorkOrders},
       {8, "knowledge base; what the search index follows; webhooks", kV8Kb},
+      {9, "customers' owner agent and attachments; background jobs", kV9CrmFiles},
   };
   return kMigrations;
 }
