@@ -13,7 +13,7 @@
 #include "crm/customer_import.h"
 #include "crm/customers.h"
 #include "crm/phone.h"
-#include "workorders/work_orders.h"
+#include "workorders/screen_pop.h"
 
 namespace ting::api {
 
@@ -30,7 +30,6 @@ const ListSpec kCustomerList{
 constexpr std::size_t kMaxImportBytes = 50u << 20;
 constexpr std::size_t kMaxReportedProblems = 1000;
 constexpr std::size_t kTimelineLimit = 200;
-constexpr int kOpenOrders = 5;  // open work orders on a screen-pop card
 
 // Roles that need not see customers' numbers get them masked (138****8000).
 bool masksPhones(const Call& call) {
@@ -352,35 +351,14 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
            return invalidArgument("'number' is required (at most 64 bytes)", "number")
                .withReason("invalid_query");
          }
-         std::vector<crm::Customer> found;
-         std::vector<boost::json::array> open;
+         boost::json::array items;
          TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
-           TING_ASSIGN_OR_RETURN(found, crm::findByNumber(s, call.principal->tenant_id, number));
-           // The card shows what is still open for each.
-           for (const auto& c : found) {
-             TING_ASSIGN_OR_RETURN(
-                 auto orders,
-                 workorders::openWorkOrdersOf(s, call.principal->tenant_id, c.id, kOpenOrders));
-             boost::json::array list;
-             for (const auto& w : orders) {
-               list.push_back({{"id", w.id},
-                               {"reference", w.reference},
-                               {"type", w.type},
-                               {"state", workorders::stateName(w.state)},
-                               {"subject", w.subject},
-                               {"sla_breached", w.sla_breached},
-                               {"created_at", formatTimestamp(w.created_at)}});
-             }
-             open.push_back(std::move(list));
-           }
+           TING_ASSIGN_OR_RETURN(auto found,
+                                 crm::findByNumber(s, call.principal->tenant_id, number));
+           TING_ASSIGN_OR_RETURN(items, workorders::screenPopCards(s, call.principal->tenant_id,
+                                                                   found, masksPhones(call)));
            return Status::ok();
          }));
-         boost::json::array items;
-         for (std::size_t i = 0; i < found.size(); ++i) {
-           boost::json::object card = crm::toJson(found[i], masksPhones(call));
-           card["open_work_orders"] = std::move(open[i]);
-           items.push_back(std::move(card));
-         }
          const std::string key = crm::lookupKey(number);
          return jsonResponse({{"number", masksPhones(call) ? crm::maskPhone(number) : number},
                               {"key", masksPhones(call) ? crm::maskPhone(key) : key},
@@ -391,7 +369,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
        },
        {.summary = "Screen pop: the customers with this number among theirs, however it "
                    "is written (013800138000, +86 138 0013 8000...), each with up to 5 open work "
-                   "orders. match is none (offer "
+                   "orders and the 3 latest calls. match is none (offer "
                    "to create), one (open the card) or several (let the agent choose).",
         .tag = "customers"}});
 

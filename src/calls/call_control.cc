@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 #include <cctype>
@@ -728,17 +729,23 @@ void CallControl::lookupCustomer(Call& call, const std::string& number) {
     return;
   }
   const std::string ref = call.ref;
-  customers_->lookup(call.tenant_id, number, [this, ref](std::vector<std::int64_t> ids) {
-    loop_.post([this, ref, ids = std::move(ids)] {
+  customers_->lookup(call.tenant_id, number, [this, ref](calls::CustomerMatch match) {
+    loop_.post([this, ref, match = std::move(match)] {
       auto it = calls_.find(ref);
       if (it == calls_.end() || it->second->ended) return;
       Call& c = *it->second;
-      c.customer_ids = ids;
+      c.customer_ids = match.ids;
+      c.customer_cards_json = match.cards_json;
       c.customers_known = true;
-      if (ids.size() == 1) records_.customerMatched(c.tenant_id, c.ref, ids.front());
+      if (match.ids.size() == 1) records_.customerMatched(c.tenant_id, c.ref, match.ids.front());
+      boost::system::error_code ec;
+      boost::json::value cards = boost::json::parse(match.cards_json, ec);
+      if (ec) cards = boost::json::array();
       publish(c, "call.customers",
               boost::json::serialize(boost::json::object{
-                  {"call_id", c.ref}, {"customer_ids", boost::json::value_from(ids)}}));
+                  {"call_id", c.ref},
+                  {"customer_ids", boost::json::value_from(match.ids)},
+                  {"customers", std::move(cards)}}));
     });
   });
 }

@@ -51,11 +51,19 @@ class PromptSource {
 // Finds the customers a number belongs to (the CRM) off the call-control
 // thread. `done` may run on any thread; call control posts the result to its
 // own.
+// The CRM's answer for a caller's number.
+struct CustomerMatch {
+  std::vector<std::int64_t> ids;
+  // The screen-pop cards, a JSON array: each customer with their open work
+  // orders and latest calls (built by the CRM side; call control passes it on).
+  std::string cards_json = "[]";
+};
+
 class CustomerLookup {
  public:
   virtual ~CustomerLookup() = default;
   virtual void lookup(std::int64_t tenant_id, std::string number,
-                      std::function<void(std::vector<std::int64_t>)> done) = 0;
+                      std::function<void(CustomerMatch)> done) = 0;
 };
 
 struct CallControlConfig {

@@ -543,9 +543,13 @@ void CallControl::offer(const acd::Offer& o, AcdQueue& q) {
                           {"variables", std::move(vars)},
                           {"customer_ids", boost::json::array()},
                           {"customer_match", "pending"},
+                          {"customers", boost::json::array()},
                           {"customer_lookup", customer}};
   if (call->customers_known) {
     pop["customer_ids"] = boost::json::value_from(call->customer_ids);
+    boost::system::error_code cards_ec;
+    boost::json::value cards = boost::json::parse(call->customer_cards_json, cards_ec);
+    if (!cards_ec) pop["customers"] = std::move(cards);
     pop["customer_match"] = call->customer_ids.empty()       ? "none"
                             : call->customer_ids.size() == 1 ? "one"
                                                              : "several";

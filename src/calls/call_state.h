@@ -116,6 +116,7 @@ struct CallControl::Call {
   std::vector<acd::SkillRequirement> skills;
   // The CRM's customers with the caller's number, once looked up.
   std::vector<std::int64_t> customer_ids;
+  std::string customer_cards_json = "[]";  // CustomerMatch::cards_json
   bool customers_known = false;
   std::vector<OfferLeg> offers;  // phones ringing with this call
   EventLoop::TimerId offer_timer = 0;

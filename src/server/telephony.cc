@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/serialize.hpp>
+
 #include <filesystem>
 
 #include "common/event_loop.h"
@@ -9,6 +11,7 @@
 #include "ivr/validate.h"
 #include "media/recording_writer.h"
 #include "tts/prompt_cache.h"
+#include "workorders/screen_pop.h"
 
 namespace ting::server {
 
@@ -99,16 +102,20 @@ class Telephony::Customers final : public calls::CustomerLookup {
   ~Customers() override { loop_.stop(); }
 
   void lookup(std::int64_t tenant_id, std::string number,
-              std::function<void(std::vector<std::int64_t>)> done) override {
+              std::function<void(calls::CustomerMatch)> done) override {
     loop_.post([this, tenant_id, number = std::move(number), done = std::move(done)] {
-      std::vector<std::int64_t> ids;
+      calls::CustomerMatch match;
       Status s = store_.read([&](store::Session& session) -> Status {
         TING_ASSIGN_OR_RETURN(auto found, crm::findByNumber(session, tenant_id, number));
-        for (const auto& c : found) ids.push_back(c.id);
+        for (const auto& c : found) match.ids.push_back(c.id);
+        // Pops go to agents and up (the calls topic), who see numbers.
+        TING_ASSIGN_OR_RETURN(auto cards,
+                              workorders::screenPopCards(session, tenant_id, found, false));
+        match.cards_json = boost::json::serialize(cards);
         return Status::ok();
       });
       if (!s.isOk()) spdlog::warn("screen pop lookup failed: {}", s.message());
-      done(std::move(ids));
+      done(std::move(match));
     });
   }
 

@@ -83,6 +83,7 @@ def test_lifecycle_with_approval_follow_up_and_history(shared, tok):
                               query={"number": "+8613522223333"}), 200)
     assert pop["match"] == "one", pop
     assert [o["reference"] for o in pop["items"][0]["open_work_orders"]] == [w["reference"]], pop
+    assert pop["items"][0]["recent_calls"] == [], pop  # this customer never called
     T.assert_error(shared.api("POST", f"/api/v1/work-orders/{wid}/actions", token=agent,
                               json={"action": "investigate"}), 409)
     T.assert_error(shared.api("POST", f"/api/v1/work-orders/{wid}/actions", token=agent,

@@ -125,6 +125,13 @@ def test_missed_offer_moves_on_then_bridge_recording_and_wrap_up(acd, phones, wo
     set_state(acd, acd.token("demo", "1001"), "1001", "available")
     set_state(acd, acd.token("demo", "1002"), "1002", "available")
 
+    # The caller has a complaint open: the pop shows it.
+    known = T.expect(acd.api("GET", "/api/v1/customers/lookup", token=lead(acd),
+                             query={"number": CALLER_NUMBER}), 200)["items"][0]
+    open_order = T.expect(acd.api("POST", "/api/v1/work-orders", token=lead(acd),
+                                  json={"subject": "宽带故障 screen pop", "customer_id": known["id"]}),
+                          201)
+
     events = Events(*acd.ws_connect(lead(acd), topics=["calls", "queues", "agents"]))
     try:
         caller, result = T.run_in_thread(
@@ -142,6 +149,11 @@ def test_missed_offer_moves_on_then_bridge_recording_and_wrap_up(acd, phones, wo
         assert data["wait_ms"] >= 0 and data["customer_lookup"] == CALLER_NUMBER, data
         # The CRM found the demo customer with the caller's number.
         assert data["customer_match"] == "one" and len(data["customer_ids"]) == 1, data
+        # Its card: the open work orders and latest calls, ready before the phone rings.
+        [pop_card] = data["customers"]
+        assert pop_card["id"] == data["customer_ids"][0] == known["id"], pop_card
+        assert open_order["reference"] in [w["reference"] for w in pop_card["open_work_orders"]]
+        assert isinstance(pop_card["recent_calls"], list), pop_card
         card = T.expect(acd.api("GET", f"/api/v1/customers/{data['customer_ids'][0]}",
                                 token=lead(acd)), 200)
         assert card["phones"][0]["e164"] == "+86" + CALLER_NUMBER, card
