@@ -607,14 +607,16 @@ Status slaEvent(store::Tx& tx, std::int64_t work_order_id, std::int64_t clock_id
   return Status::ok();
 }
 
-Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
-  ClockPlan plan;
-  TING_ASSIGN_OR_RETURN(std::vector<SlaPolicy> policies, listPolicies(tx.session(), w.tenant_id));
+namespace {
+
+// The first active policy matching w, in position order.
+Result<std::optional<SlaPolicy>> matchPolicy(store::Session& s, const WorkOrder& w,
+                                              int vip_level) {
+  TING_ASSIGN_OR_RETURN(std::vector<SlaPolicy> policies, listPolicies(s, w.tenant_id));
   std::vector<std::int64_t> path;
   if (w.category_id) {
-    TING_ASSIGN_OR_RETURN(path, categoryPath(tx.session(), w.tenant_id, *w.category_id));
+    TING_ASSIGN_OR_RETURN(path, categoryPath(s, w.tenant_id, *w.category_id));
   }
-  const SlaPolicy* chosen = nullptr;
   for (const auto& p : policies) {
     if (!p.active) continue;
     if (!p.type.empty() && p.type != w.type) continue;
@@ -623,9 +625,17 @@ Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
     if (p.category_id && std::find(path.begin(), path.end(), *p.category_id) == path.end()) {
       continue;
     }
-    chosen = &p;
-    break;
+    return std::optional<SlaPolicy>(p);
   }
+  return std::optional<SlaPolicy>();
+}
+
+}  // namespace
+
+Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
+  ClockPlan plan;
+  TING_ASSIGN_OR_RETURN(std::optional<SlaPolicy> match, matchPolicy(tx.session(), w, vip_level));
+  const SlaPolicy* chosen = match ? &*match : nullptr;
   if (!chosen) return plan;
   w.sla_policy_id = chosen->id;
   TING_ASSIGN_OR_RETURN(BusinessCalendar cal,
@@ -674,6 +684,47 @@ Status startClock(store::Tx& tx, const WorkOrder& w, const std::string& kind) {
       insertClock(tx, w, kind, policy->calendar_id, target, policy->warn_percent, due, warn));
   if (w.waiting_on_customer) return pauseClocks(tx, w);
   return Status::ok();
+}
+
+Status replanClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
+  TING_ASSIGN_OR_RETURN(std::optional<SlaPolicy> chosen, matchPolicy(tx.session(), w, vip_level));
+  const std::optional<std::int64_t> to =
+      chosen ? std::optional<std::int64_t>(chosen->id) : std::nullopt;
+  if (to == w.sla_policy_id) return Status::ok();
+  auto idJson = [](const std::optional<std::int64_t>& id) {
+    return id ? boost::json::value(*id) : boost::json::value(nullptr);
+  };
+  TING_RETURN_IF_ERROR(slaEvent(tx, w.id, 0, "policy", "policy_changed",
+                                {{"from", idJson(w.sla_policy_id)}, {"to", idJson(to)}}));
+  w.sla_policy_id = to;
+  TING_RETURN_IF_ERROR(tx.session().exec("UPDATE work_orders SET sla_policy_id = ? WHERE id = ?",
+                                         {store::intOrNull(to), w.id}));
+  std::optional<BusinessCalendar> cal;
+  if (chosen) {
+    TING_ASSIGN_OR_RETURN(cal, calendarById(tx.session(), w.tenant_id, chosen->calendar_id));
+  }
+  TING_ASSIGN_OR_RETURN(std::vector<Clock> clocks,
+                        clocksOf(tx.session(), w.id, "AND status IN ('running', 'paused')"));
+  for (auto& c : clocks) {
+    // The regulator's deadline runs from receipt whatever the policy.
+    if (c.kind == kRegulatory) continue;
+    c.status = "cancelled";
+    TING_RETURN_IF_ERROR(writeClock(tx, c, nullptr));
+    TING_RETURN_IF_ERROR(slaEvent(tx, w.id, c.id, c.kind, "cancelled",
+                                  {{"due_at", formatTimestamp(c.due_at)},
+                                   {"reason", "policy_changed"}}));
+    if (!chosen) continue;
+    auto minutes = targetMinutes(*chosen, c.kind);
+    if (!minutes) continue;
+    // The new target counts from when the clock first started.
+    const std::int64_t target = *minutes * kMinute;
+    TING_RETURN_IF_ERROR(insertClock(
+        tx, w, c.kind, chosen->calendar_id, target, chosen->warn_percent,
+        cal->addBusinessTime(c.started_at, target),
+        cal->addBusinessTime(c.started_at, target * chosen->warn_percent / 100)));
+  }
+  if (w.waiting_on_customer) TING_RETURN_IF_ERROR(pauseClocks(tx, w));
+  return refreshDue(tx, w);
 }
 
 Status stopClocks(store::Tx& tx, const WorkOrder& w, const std::vector<std::string>& kinds,

@@ -97,6 +97,11 @@ struct ClockPlan {
 // Picks the policy of a new work order (sets w.sla_policy_id and
 // w.sla_due_at) and plans its clocks.
 Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level);
+// After a change of type, category, priority or customer: when another
+// policy now applies, w's running and paused clocks (not the regulatory
+// deadline) are cancelled and restarted under it, their targets counted from
+// when each first started; the change is an SLA event (policy_changed).
+Status replanClocks(store::Tx& tx, WorkOrder& w, int vip_level);
 // Starts the planned clocks of w, once w is written.
 Status startPlannedClocks(store::Tx& tx, const WorkOrder& w, const ClockPlan& plan);
 // Starts one clock of w's policy (no-op when the policy has no such target).

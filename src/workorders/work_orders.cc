@@ -594,6 +594,11 @@ Result<WorkOrder> updateWorkOrder(store::Tx& tx, std::int64_t id, const WorkOrde
   TING_RETURN_IF_ERROR(applyFields(tx, w, fields));
   if (fields.call_ids) TING_RETURN_IF_ERROR(linkCalls(tx, w, *fields.call_ids));
   TING_RETURN_IF_ERROR(saveWorkOrder(tx, before, w, "update"));
+  if (w.type != before.type || w.category_id != before.category_id ||
+      w.priority != before.priority || w.customer_id != before.customer_id) {
+    TING_ASSIGN_OR_RETURN(int vip, customerVipLevel(tx.session(), w));
+    TING_RETURN_IF_ERROR(replanClocks(tx, w, vip));
+  }
   TING_RETURN_IF_ERROR(tx.audit({.entity = "work_order",
                                  .entity_id = std::to_string(id),
                                  .action = "update",

@@ -487,6 +487,56 @@ TEST_P(WorkOrdersTest, SlaCountsBusinessHoursPausesAndBreaches) {
             (std::vector<std::string>{"started", "paused", "resumed"}));
 }
 
+TEST_P(WorkOrdersTest, RaisingThePriorityRechoosesThePolicyFromTheOriginalStart) {
+  // Wall-clock policies: urgent complaints first (position 1), then the rest.
+  auto urgent = policy(R"({"name": "urgent", "type": "complaint", "priority": "urgent",
+      "position": 1, "first_response_minutes": 30, "resolution_minutes": 240})");
+  ASSERT_TRUE(urgent.isOk()) << urgent.status().message();
+  auto normal = policy(R"({"name": "normal", "type": "complaint", "position": 2,
+      "first_response_minutes": 120, "resolution_minutes": 2880})");
+  ASSERT_TRUE(normal.isOk()) << normal.status().message();
+  clock_.set(kFriday0900);
+  auto w = create({});
+  ASSERT_TRUE(w.isOk()) << w.status().message();
+  EXPECT_EQ(w->sla_policy_id, normal->id);
+
+  // Twenty minutes in, the agent raises it to urgent: the urgent targets
+  // count from 09:00, not from now.
+  clock_.set(kFriday0900 + 20 * kMinute);
+  WorkOrderFields raise;
+  raise.priority = "urgent";
+  auto up = write(a_, agent_, [&](store::Tx& tx) { return updateWorkOrder(tx, w->id, raise); });
+  ASSERT_TRUE(up.isOk()) << up.status().message();
+  EXPECT_EQ(up->sla_policy_id, urgent->id);
+  EXPECT_EQ(up->sla_due_at, kFriday0900 + 30 * kMinute);
+  auto s = sla(w->id);
+  ASSERT_TRUE(clock(s, "first_response", "running"));
+  EXPECT_EQ(clock(s, "first_response", "running")->at("due_at"),
+            formatTimestamp(kFriday0900 + 30 * kMinute).c_str());
+  EXPECT_EQ(clock(s, "resolution", "running")->at("due_at"),
+            formatTimestamp(kFriday0900 + 4 * kHour).c_str());
+  EXPECT_EQ(eventKinds(s, "first_response"),
+            (std::vector<std::string>{"started", "cancelled", "started"}));
+  EXPECT_EQ(eventKinds(s, "policy"), (std::vector<std::string>{"policy_changed"}));
+  // The reloaded work order says the same.
+  auto again = write(a_, 0, [&](store::Tx& tx) { return getWorkOrder(tx.session(), a_, w->id); });
+  ASSERT_TRUE(again.isOk());
+  EXPECT_EQ(again->sla_policy_id, urgent->id);
+
+  // Past 09:30 the sweep finds the urgent first response breached.
+  clock_.set(kFriday0900 + 31 * kMinute);
+  EXPECT_GE(sweep(), 1);
+  EXPECT_EQ(eventKinds(sla(w->id), "first_response").back(), "breached");
+
+  // A change that keeps the policy restarts nothing.
+  WorkOrderFields subject;
+  subject.subject = "Billed twice, twice";
+  ASSERT_TRUE(
+      write(a_, agent_, [&](store::Tx& tx) { return updateWorkOrder(tx, w->id, subject); })
+          .isOk());
+  EXPECT_EQ(eventKinds(sla(w->id), "policy"), (std::vector<std::string>{"policy_changed"}));
+}
+
 TEST_P(WorkOrdersTest, RegulatoryDeadlineExtendsOnceThenWithApproval) {
   auto p = policy(R"({"name": "bank", "regulatory": {"days": 15, "extend_to_days": 30,
                      "extra_days": 30}})");
