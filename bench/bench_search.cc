@@ -5,10 +5,12 @@
 // search::Index::search for random queries of 1-3 Chinese and English terms
 // (limit 10, with snippets) and prints p50, p99 and max.
 //
-//   bench_search [--docs N] [--queries N] [--dir PATH]
+//   bench_search [--docs N] [--queries N] [--slowest N] [--dir PATH]
 // --dir: where the index goes (default: a fresh directory in /tmp, removed at
 // the end); an existing index there is kept, and its documents are replaced by
-// the same ones (--docs 0 times searches on it alone).
+// the same ones (--docs 0 times searches on it alone: the queries are the same
+// whether this run indexed or not).
+// --slowest: also prints the N slowest queries with their times and hits.
 
 #include <unistd.h>  // getpid
 
@@ -80,6 +82,19 @@ constexpr std::array kEnglish = {
     "installation", "customer",  "urgent",    "callback"};
 constexpr std::array kTiers = {"普通会员", "银卡会员", "金卡会员", "钻石会员"};
 
+// Work order `id`'s reference, a function of the id alone, so that queries
+// can name references of an index built by an earlier run.
+std::string referenceOf(std::int64_t id) {
+  std::uint64_t h = static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull;  // splitmix64
+  h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+  h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+  h ^= h >> 31;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "C2026%02d%02d-%04d", static_cast<int>(1 + h % 12),
+                static_cast<int>(1 + h / 12 % 28), static_cast<int>(h / 336 % 10000));
+  return buf;
+}
+
 class Generator {
  public:
   explicit Generator(std::uint64_t seed) : rng_(seed) {}
@@ -101,12 +116,6 @@ class Generator {
     p.push_back(static_cast<char>('0' + between(3, 9)));
     for (int k = 0; k < 9; ++k) p.push_back(static_cast<char>('0' + between(0, 9)));
     return p;
-  }
-  std::string reference() {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "C2026%02d%02d-%04d", between(1, 12), between(1, 28),
-                  between(0, 9999));
-    return buf;
   }
 
   Document customer(std::int64_t id) {
@@ -133,16 +142,14 @@ class Generator {
     return d;
   }
 
-  Document workOrder(std::int64_t id, std::string* reference_out) {
+  Document workOrder(std::int64_t id) {
     Document d;
     d.kind = "work_order";
     d.id = id;
     d.title = pick(kComplaints);
     if (between(0, 2) == 0) d.title += std::string(" ") + pick(kEnglish);
-    const std::string ref = reference();
-    if (reference_out) *reference_out = ref;
     std::string& b = d.body;
-    b = "工单 " + ref + " ";
+    b = "工单 " + referenceOf(id) + " ";
     for (int k = between(6, 14); k > 0; --k) {
       switch (between(0, 4)) {
         case 0:
@@ -164,8 +171,9 @@ class Generator {
   }
 
   // 1-3 terms: Chinese phrases or parts of them, English words, names, and
-  // now and then a reference or a phone number from the data.
-  std::string query(const std::vector<std::string>& references) {
+  // now and then the reference of one of the first `work_orders` work orders
+  // or a phone number (random, so seldom in the data).
+  std::string query(std::int64_t work_orders) {
     std::string q;
     for (int k = between(1, 3); k > 0; --k) {
       if (!q.empty()) q += " ";
@@ -189,8 +197,8 @@ class Generator {
           q += between(0, 1) ? chineseName() : pick(kLastNames);
           break;
         default:
-          q += between(0, 1) && !references.empty()
-                   ? references[between(0, static_cast<int>(references.size()) - 1)]
+          q += between(0, 1) && work_orders > 0
+                   ? referenceOf(std::uniform_int_distribution<std::int64_t>(1, work_orders)(rng_))
                    : phone();
           break;
       }
@@ -230,16 +238,20 @@ long long argValue(const char* flag, const char* value) {
 int main(int argc, char** argv) {
   std::int64_t docs = 2'000'000;
   int queries = 1000;
+  int slowest = 0;
   std::string dir;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--docs") == 0) {
       docs = argValue(argv[i], argv[i + 1]);
     } else if (std::strcmp(argv[i], "--queries") == 0) {
       queries = static_cast<int>(argValue(argv[i], argv[i + 1]));
+    } else if (std::strcmp(argv[i], "--slowest") == 0) {
+      slowest = static_cast<int>(argValue(argv[i], argv[i + 1]));
     } else if (std::strcmp(argv[i], "--dir") == 0) {
       dir = argv[i + 1];
     } else {
-      std::fprintf(stderr, "usage: %s [--docs N] [--queries N] [--dir PATH]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--docs N] [--queries N] [--slowest N] [--dir PATH]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -256,16 +268,13 @@ int main(int argc, char** argv) {
   std::unique_ptr<Index> index = std::move(opened).value();
 
   Generator gen(20261122);
-  std::vector<std::string> references;
   std::printf("indexing %lld documents into %s\n", static_cast<long long>(docs), dir.c_str());
   const auto index_start = Clock::now();
   for (std::int64_t i = 0; i < docs; ++i) {
-    std::string ref;
-    Document d = i % 2 == 0 ? gen.customer(i / 2 + 1) : gen.workOrder(i / 2 + 1, &ref);
+    Document d = i % 2 == 0 ? gen.customer(i / 2 + 1) : gen.workOrder(i / 2 + 1);
     d.tenant_id = 1 + i % kTenants;
     d.category = std::to_string(1 + (i / 2) % kCategories);
     d.updated_at = 1'795'000'000'000 + i * 1000;
-    if (!ref.empty() && references.size() < 10'000 && i % 97 == 1) references.push_back(ref);
     if (auto st = index->put(d); !st.isOk()) {
       std::fprintf(stderr, "put: %s\n", st.message().c_str());
       return 1;
@@ -283,44 +292,59 @@ int main(int argc, char** argv) {
     }
   }
   const double index_ms = msSince(index_start);
+  const std::uint64_t in_index = index->size();
   std::printf("indexed %lld documents in %.1f s: %.0f docs/s; %llu in the index, %.0f MB on disk\n",
               static_cast<long long>(docs), index_ms / 1000,
-              docs > 0 ? docs / (index_ms / 1000) : 0.0,
-              static_cast<unsigned long long>(index->size()), diskBytes(dir) / 1e6);
+              docs > 0 ? docs / (index_ms / 1000) : 0.0, static_cast<unsigned long long>(in_index),
+              diskBytes(dir) / 1e6);
 
-  std::vector<double> latencies;
+  // Queries come from a generator of their own: the same ones whether this
+  // run indexed or not. Documents alternate customer, work order.
+  Generator query_gen(20261123);
+  struct Timed {
+    double ms;
+    std::size_t hits;
+    std::string text;
+  };
+  std::vector<Timed> timed;
   std::size_t total_hits = 0;
   int empty = 0;
   int errors = 0;
   std::string example;
   for (int k = 0; k < queries; ++k) {
     Query q;
-    q.tenant_id = gen.between(1, kTenants);
-    q.text = gen.query(references);
+    q.tenant_id = query_gen.between(1, kTenants);
+    q.text = query_gen.query(static_cast<std::int64_t>(in_index / 2));
     q.limit = 10;
     const auto start = Clock::now();
     auto hits = index->search(q);
-    latencies.push_back(msSince(start));
+    const double ms = msSince(start);
     if (!hits.isOk()) {
       ++errors;
+      timed.push_back({ms, 0, q.text});
       continue;
     }
+    timed.push_back({ms, hits->size(), q.text});
     total_hits += hits->size();
     if (hits->empty()) ++empty;
     if (example.empty() && !hits->empty()) example = q.text + " → " + hits->front().snippet;
   }
-  std::sort(latencies.begin(), latencies.end());
+  std::sort(timed.begin(), timed.end(), [](const Timed& a, const Timed& b) { return a.ms < b.ms; });
   auto at = [&](double p) {
-    return latencies.empty() ? 0.0
-                             : latencies[std::min(latencies.size() - 1,
-                                                  static_cast<std::size_t>(p * latencies.size()))];
+    return timed.empty()
+               ? 0.0
+               : timed[std::min(timed.size() - 1, static_cast<std::size_t>(p * timed.size()))].ms;
   };
   std::printf(
       "%d searches (limit 10, snippets): p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
       "%.1f hits on average, %d with none, %d errors\n",
-      queries, at(0.50), at(0.99), latencies.empty() ? 0.0 : latencies.back(),
+      queries, at(0.50), at(0.99), timed.empty() ? 0.0 : timed.back().ms,
       queries ? static_cast<double>(total_hits) / queries : 0.0, empty, errors);
   if (!example.empty()) std::printf("e.g. %s\n", example.c_str());
+  for (int k = 0; k < slowest && k < static_cast<int>(timed.size()); ++k) {
+    const Timed& t = timed[timed.size() - 1 - k];
+    std::printf("  %7.2f ms %3zu hits  %s\n", t.ms, t.hits, t.text.c_str());
+  }
 
   index.reset();
   if (own_dir) std::filesystem::remove_all(dir);

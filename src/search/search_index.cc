@@ -4,10 +4,13 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -18,12 +21,39 @@ namespace ting::search {
 
 namespace {
 
-// Term prefixes (Xapian's convention: capital letters; content terms are lowercase).
-constexpr char kTenantPrefix = 'T';
+// Every term but the id term is scoped to its document's tenant: the tenant
+// id and ':' (scopeOf), then a content term (lowercase) or a prefixed one
+// (Xapian's convention: capital letters). A search so walks the posting lists
+// of its tenant's documents only, with no tenant filter to intersect, and
+// ranks by its tenant's term statistics.
 constexpr char kKindPrefix = 'K';
 constexpr char kCategoryPrefix = 'C';
 constexpr char kIdPrefix = 'Q';
 constexpr char kStemPrefix = 'Z';
+
+// Ranking is BM25 (Xapian's parameters: k1 = 1, b = 0.5, lengths below half
+// the average counting as half), with the length normalisation done when a
+// document is indexed rather than for every candidate of every search: a
+// term occurring tf times (a title occurrence counting kTitleWeight) in a
+// document of `length` such occurrences gets the wdf
+//   tf × kWdfScale / ((1 - b) + b × max(length / kReferenceLength, 0.5)),
+// and searches weigh with k1 × kWdfScale and b = 0. That is BM25's term
+// frequency part, tf / (k1 × ((1 - b) + b × normalised length) + tf), up to
+// rounding and a constant factor, against a fixed average length. Looking up
+// each candidate's length (b > 0) took three quarters of a search's time.
+constexpr double kK1 = 1;
+constexpr double kB = 0.5;
+constexpr double kMinNormalisedLength = 0.5;
+// About a work order's or a customer card's length, in occurrences.
+constexpr double kReferenceLength = 100;
+// Resolution of the normalised wdf (an integer).
+constexpr double kWdfScale = 16;
+
+// Database metadata naming the layout of terms and wdfs above. An index
+// without it (or with another) was written by an earlier version, whose terms
+// searches would not find.
+constexpr const char* kLayoutKey = "ting.search.layout";
+constexpr const char* kLayout = "2: tenant-scoped terms, length-normalised wdf";
 
 constexpr Xapian::valueno kUpdatedAtSlot = 0;
 
@@ -48,8 +78,8 @@ Status checkKey(std::string_view kind, std::int64_t tenant_id) {
   return Status::ok();
 }
 
-std::string tenantTerm(std::int64_t tenant_id) {
-  return kTenantPrefix + std::to_string(tenant_id);
+std::string scopeOf(std::int64_t tenant_id) {
+  return std::to_string(tenant_id) + ':';
 }
 
 // Unique per (kind, tenant, id); kinds have no ':'.
@@ -118,96 +148,204 @@ bool decodeStored(std::string_view in, Stored& out) {
   return true;
 }
 
-// Terms of `text`, each occurrence counting `wdf`; words also under their stem.
-void addText(Xapian::Document& doc, std::string_view text, int wdf) {
-  std::unordered_map<std::string, std::string> stems;  // word → "Z" + stem, or ""
-  for (const Token& t : analyze(text, TokenMode::kIndex)) {
-    doc.add_term(t.term, wdf);
-    if (t.kind != TokenKind::kWord) continue;
-    auto [it, fresh] = stems.try_emplace(t.term);
-    if (fresh) {
-      std::string stem = stemOf(t.term);
-      if (!stem.empty()) it->second = kStemPrefix + stem;
+// A document's terms and how often each occurs.
+class TermCounts {
+ public:
+  explicit TermCounts(std::string scope) : scope_(std::move(scope)) {}
+
+  // Terms of `text`, each occurrence counting `weight`; words also under their stem.
+  void add(std::string_view text, int weight) {
+    for (const Token& t : analyze(text, TokenMode::kIndex)) {
+      count(scope_ + t.term, weight);
+      if (t.kind != TokenKind::kWord) continue;
+      auto [it, fresh] = stems_.try_emplace(t.term);
+      if (fresh) {
+        std::string stem = stemOf(t.term);
+        if (!stem.empty()) it->second = scope_ + kStemPrefix + stem;
+      }
+      if (!it->second.empty()) count(it->second, weight);
     }
-    if (!it->second.empty()) doc.add_term(it->second, wdf);
   }
-}
+
+  // Adds the terms to `doc` with their length-normalised wdf (see kK1).
+  void addTo(Xapian::Document& doc) const {
+    const double normalised =
+        std::max(static_cast<double>(length_) / kReferenceLength, kMinNormalisedLength);
+    const double scale = kWdfScale / ((1 - kB) + kB * normalised);
+    for (const auto& [term, tf] : counts_) {
+      const auto wdf = std::lround(static_cast<double>(tf) * scale);
+      doc.add_term(term, static_cast<Xapian::termcount>(std::max(wdf, 1L)));
+    }
+  }
+
+ private:
+  void count(const std::string& term, int weight) {
+    counts_[term] += weight;
+    length_ += weight;
+  }
+
+  const std::string scope_;
+  std::unordered_map<std::string, Xapian::termcount> counts_;
+  std::uint64_t length_ = 0;
+  std::unordered_map<std::string, std::string> stems_;  // word → scoped "Z" + stem, or ""
+};
+
+// One thing the user typed: a word, a CJK bigram (or lone character), or a
+// compound.
+struct QueryUnit {
+  Xapian::Query query;
+  // The unit matches no document in which none of these terms occurs.
+  std::vector<std::string> terms;
+  // The bigrams of one run of CJK characters share a group; any other unit
+  // is a group of its own.
+  int group = 0;
+};
 
 // A word as typed or any word of its stem; the word as typed matches both.
-Xapian::Query wordQuery(const std::string& word) {
+Xapian::Query wordQuery(const std::string& scope, const std::string& word,
+                        std::vector<std::string>& terms) {
+  terms.push_back(scope + word);
   const std::string stem = stemOf(word);
-  if (stem.empty()) return Xapian::Query(word);
-  return Xapian::Query(Xapian::Query::OP_OR, Xapian::Query(word),
-                       Xapian::Query(kStemPrefix + stem));
+  if (stem.empty()) return Xapian::Query(terms.back());
+  terms.push_back(scope + kStemPrefix + stem);
+  return Xapian::Query(Xapian::Query::OP_OR, Xapian::Query(terms[terms.size() - 2]),
+                       Xapian::Query(terms.back()));
 }
 
-// One query per thing the user typed: a word, a CJK bigram (or lone
-// character), or a compound (its words, ranked higher when written the same
-// way, or it without hyphens).
-std::vector<Xapian::Query> queryWords(const std::vector<Token>& tokens) {
+// The units of a query of `scope`'s tenant, at most kMaxQueryWords: words,
+// CJK bigrams (or lone characters), compounds (their words, ranked higher
+// when written the same way, or they without hyphens).
+std::vector<QueryUnit> queryUnits(const std::string& scope, const std::vector<Token>& tokens) {
   struct Unit {
-    Xapian::Query query;
+    QueryUnit unit;
     std::size_t begin;
     std::size_t end;
-    bool compound;
+    TokenKind kind;
   };
   std::vector<Unit> units;
+  int groups = 0;
   for (const Token& t : tokens) {
     switch (t.kind) {
-      case TokenKind::kWord:
-        units.push_back({wordQuery(t.term), t.begin, t.end, false});
+      case TokenKind::kWord: {
+        QueryUnit u;
+        u.query = wordQuery(scope, t.term, u.terms);
+        u.group = groups++;
+        units.push_back({std::move(u), t.begin, t.end, t.kind});
         break;
+      }
       case TokenKind::kCjkUnigram:
-      case TokenKind::kCjkBigram:
-        units.push_back({Xapian::Query(t.term), t.begin, t.end, false});
+      case TokenKind::kCjkBigram: {
+        QueryUnit u;
+        u.terms.push_back(scope + t.term);
+        u.query = Xapian::Query(u.terms.back());
+        // Bigrams of one run overlap by a character.
+        const bool same_run = t.kind == TokenKind::kCjkBigram && !units.empty() &&
+                              units.back().kind == TokenKind::kCjkBigram &&
+                              units.back().end > t.begin;
+        u.group = same_run ? units.back().unit.group : groups++;
+        units.push_back({std::move(u), t.begin, t.end, t.kind});
         break;
+      }
       case TokenKind::kCompound: {
         // Its words are the units just before it (analyze() orders by end).
         auto first = units.end();
         while (first != units.begin() && std::prev(first)->begin >= t.begin) --first;
+        QueryUnit u;
         std::vector<Xapian::Query> parts;
-        for (auto it = first; it != units.end(); ++it) parts.push_back(it->query);
+        for (auto it = first; it != units.end(); ++it) {
+          parts.push_back(it->unit.query);
+          u.terms.insert(u.terms.end(), it->unit.terms.begin(), it->unit.terms.end());
+        }
         units.erase(first, units.end());
-        Xapian::Query all(Xapian::Query::OP_AND, parts.begin(), parts.end());
-        units.push_back({Xapian::Query(Xapian::Query::OP_AND_MAYBE, all, Xapian::Query(t.term)),
-                         t.begin, t.end, true});
+        u.terms.push_back(scope + t.term);
+        u.query = Xapian::Query(Xapian::Query::OP_AND_MAYBE,
+                                Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end()),
+                                Xapian::Query(u.terms.back()));
+        u.group = groups++;
+        units.push_back({std::move(u), t.begin, t.end, t.kind});
         break;
       }
       case TokenKind::kJoined:
-        if (!units.empty() && units.back().compound && units.back().begin == t.begin &&
-            units.back().end == t.end) {
-          units.back().query =
-              Xapian::Query(Xapian::Query::OP_OR, units.back().query, Xapian::Query(t.term));
+        if (!units.empty() && units.back().kind == TokenKind::kCompound &&
+            units.back().begin == t.begin && units.back().end == t.end) {
+          QueryUnit& u = units.back().unit;
+          u.terms.push_back(scope + t.term);
+          u.query = Xapian::Query(Xapian::Query::OP_OR, u.query, Xapian::Query(u.terms.back()));
         }
         break;
     }
   }
-  std::vector<Xapian::Query> out;
+  std::vector<QueryUnit> out;
   for (std::size_t k = 0; k < units.size() && k < kMaxQueryWords; ++k) {
-    out.push_back(std::move(units[k].query));
+    out.push_back(std::move(units[k].unit));
   }
   return out;
 }
 
-// The boolean filter every query carries: the tenant, and kinds and category when given.
+// The queries a search tries in turn, until one matches: every unit; else
+// any group (a CJK run whole, a word, a compound); else any unit. `units`
+// not empty.
+std::vector<Xapian::Query> relaxations(const std::vector<const QueryUnit*>& units) {
+  std::vector<Xapian::Query> each;
+  std::vector<std::vector<Xapian::Query>> groups;
+  int last_group = -1;
+  for (const QueryUnit* u : units) {
+    each.push_back(u->query);
+    // Units of a group are adjacent.
+    if (groups.empty() || u->group != last_group) groups.emplace_back();
+    groups.back().push_back(u->query);
+    last_group = u->group;
+  }
+  std::vector<Xapian::Query> out;
+  out.emplace_back(Xapian::Query::OP_AND, each.begin(), each.end());
+  if (groups.size() > 1) {
+    std::vector<Xapian::Query> any;
+    for (const auto& group : groups) {
+      any.emplace_back(Xapian::Query::OP_AND, group.begin(), group.end());
+    }
+    out.emplace_back(Xapian::Query::OP_OR, any.begin(), any.end());
+  }
+  if (groups.size() < each.size()) out.emplace_back(Xapian::Query::OP_OR, each.begin(), each.end());
+  return out;
+}
+
+// A term of `scope` that no document has: a filter naming it matches nothing.
+std::string impossibleTerm(const std::string& scope) {
+  return scope + kKindPrefix;
+}
+
+// The boolean filter for `kinds` (any kind when empty) and `category` (any
+// when empty) of `scope`'s tenant, or nullopt when it would keep every
+// document: no category, and kinds naming every kind the tenant has.
 // Kinds and categories that cannot exist match nothing.
-Xapian::Query filterQuery(std::int64_t tenant_id, const std::vector<std::string>& kinds,
-                          const std::string& category) {
-  Xapian::Query filter(tenantTerm(tenant_id));
+std::optional<Xapian::Query> filterQuery(const Xapian::Database& db, const std::string& scope,
+                                         const std::vector<std::string>& kinds,
+                                         const std::string& category) {
+  std::vector<Xapian::Query> all;
   if (!kinds.empty()) {
     std::vector<Xapian::Query> any;
     for (const std::string& kind : kinds) {
-      any.emplace_back(std::string(1, kKindPrefix) + (validKind(kind) ? kind : ""));
+      if (validKind(kind)) any.emplace_back(scope + kKindPrefix + kind);
     }
-    filter = Xapian::Query(Xapian::Query::OP_AND, filter,
-                           Xapian::Query(Xapian::Query::OP_OR, any.begin(), any.end()));
+    if (any.empty()) return Xapian::Query(impossibleTerm(scope));
+    const std::string kind_prefix = scope + kKindPrefix;
+    bool every_kind = true;
+    for (auto it = db.allterms_begin(kind_prefix); it != db.allterms_end(kind_prefix); ++it) {
+      const std::string kind = (*it).substr(kind_prefix.size());
+      every_kind = every_kind && std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+    }
+    if (!every_kind) all.emplace_back(Xapian::Query::OP_OR, any.begin(), any.end());
   }
   if (!category.empty()) {
-    std::string term(1, kCategoryPrefix);
-    if (category.size() <= kMaxCategoryBytes) term += category;
-    filter = Xapian::Query(Xapian::Query::OP_AND, filter, Xapian::Query(term));
+    all.emplace_back(category.size() <= kMaxCategoryBytes ? scope + kCategoryPrefix + category
+                                                          : impossibleTerm(scope));
   }
-  return filter;
+  if (all.empty()) return std::nullopt;
+  return Xapian::Query(Xapian::Query::OP_AND, all.begin(), all.end());
+}
+
+Xapian::Query filtered(const Xapian::Query& query, const std::optional<Xapian::Query>& filter) {
+  return filter ? Xapian::Query(Xapian::Query::OP_FILTER, query, *filter) : query;
 }
 
 Hit hitOf(const Xapian::MSetIterator& it, const SnippetTerms& terms, bool scored) {
@@ -269,6 +407,15 @@ Result<std::unique_ptr<Index>> Index::open(const std::string& dir) {
       Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS | (throwaway ? Xapian::DB_NO_SYNC : 0);
   try {
     auto writer = std::make_unique<Xapian::WritableDatabase>(path, flags);
+    const std::string layout = writer->get_metadata(kLayoutKey);
+    if (layout.empty() && writer->get_doccount() == 0) {
+      writer->set_metadata(kLayoutKey, kLayout);
+    } else if (layout != kLayout) {
+      writer->close();
+      return unavailable("search index " + path +
+                         " was written by an earlier version of Ting: delete the directory to "
+                         "rebuild it");
+    }
     // A first revision on disk, so that readers can open a new index.
     writer->commit();
     return std::unique_ptr<Index>(new Index(path, throwaway, std::move(writer)));
@@ -312,12 +459,14 @@ Status Index::put(const Document& d) {
   const std::string id_term = idTerm(d.kind, d.tenant_id, d.id);
   try {
     // Analysis happens before taking the lock, so that writers overlap in it.
+    const std::string scope = scopeOf(d.tenant_id);
+    TermCounts terms(scope);
+    terms.add(title, kTitleWeight);
+    terms.add(body, 1);
     Xapian::Document doc;
-    addText(doc, title, kTitleWeight);
-    addText(doc, body, 1);
-    doc.add_boolean_term(tenantTerm(d.tenant_id));
-    doc.add_boolean_term(kKindPrefix + d.kind);
-    if (!d.category.empty()) doc.add_boolean_term(kCategoryPrefix + d.category);
+    terms.addTo(doc);
+    doc.add_boolean_term(scope + kKindPrefix + d.kind);
+    if (!d.category.empty()) doc.add_boolean_term(scope + kCategoryPrefix + d.category);
     doc.add_boolean_term(id_term);
     doc.add_value(kUpdatedAtSlot, Xapian::sortable_serialise(static_cast<double>(d.updated_at)));
     doc.set_data(encodeStored(d.kind, d.id, title, body));
@@ -395,8 +544,9 @@ Status Index::withReader(const std::function<void(Xapian::Database&)>& read) con
 Result<std::vector<Hit>> Index::search(const Query& q) const {
   if (q.tenant_id <= 0) return invalidArgument("tenant_id is required", "tenant_id");
   const std::string text = toValidUtf8(q.text, kMaxQueryBytes);
-  const std::vector<Xapian::Query> words = queryWords(analyze(text, TokenMode::kQuery));
-  if (words.empty()) return std::vector<Hit>{};
+  const std::string scope = scopeOf(q.tenant_id);
+  const std::vector<QueryUnit> units = queryUnits(scope, analyze(text, TokenMode::kQuery));
+  if (units.empty()) return std::vector<Hit>{};
   const SnippetTerms snippet_terms = snippetTermsOf(text);
   const int limit = std::clamp(q.limit, 1, kMaxLimit);
   const int offset = std::clamp(q.offset, 0, kMaxOffset);
@@ -404,19 +554,29 @@ Result<std::vector<Hit>> Index::search(const Query& q) const {
   std::vector<Hit> hits;
   Status status = withReader([&](Xapian::Database& db) {
     hits.clear();
-    const Xapian::Query filter = filterQuery(q.tenant_id, q.kinds, q.category);
+    // A unit none of whose terms the tenant has cannot match: it is left out
+    // (a mistyped or unknown word, number or reference), which spares the
+    // relaxations below.
+    std::vector<const QueryUnit*> present;
+    for (const QueryUnit& u : units) {
+      if (std::any_of(u.terms.begin(), u.terms.end(),
+                      [&](const std::string& term) { return db.term_exists(term); })) {
+        present.push_back(&u);
+      }
+    }
+    if (present.empty()) return;
+    const std::optional<Xapian::Query> filter = filterQuery(db, scope, q.kinds, q.category);
     Xapian::Enquire enquire(db);
-    enquire.set_query(
-        Xapian::Query(Xapian::Query::OP_FILTER,
-                      Xapian::Query(Xapian::Query::OP_AND, words.begin(), words.end()), filter));
-    Xapian::MSet mset = enquire.get_mset(offset, limit);
-    // Every word when some document has them all, else any word. A match set
-    // smaller than offset + limit is exact, so 0 here means no such document.
-    if (mset.get_matches_upper_bound() == 0 && words.size() > 1) {
-      enquire.set_query(
-          Xapian::Query(Xapian::Query::OP_FILTER,
-                        Xapian::Query(Xapian::Query::OP_OR, words.begin(), words.end()), filter));
+    // Lengths are in the wdfs already (see kK1).
+    enquire.set_weighting_scheme(
+        Xapian::BM25Weight(kK1 * kWdfScale, 0, 1, 0, kMinNormalisedLength));
+    Xapian::MSet mset;
+    for (const Xapian::Query& query : relaxations(present)) {
+      enquire.set_query(filtered(query, filter));
       mset = enquire.get_mset(offset, limit);
+      // A match set smaller than offset + limit is exact, so 0 here means no
+      // matching document.
+      if (mset.get_matches_upper_bound() > 0) break;
     }
     for (auto it = mset.begin(); it != mset.end(); ++it) {
       hits.push_back(hitOf(it, snippet_terms, true));
@@ -434,8 +594,12 @@ Result<std::vector<Hit>> Index::suggest(std::int64_t tenant_id, const std::strin
   std::vector<Hit> hits;
   Status status = withReader([&](Xapian::Database& db) {
     hits.clear();
+    const std::string scope = scopeOf(tenant_id);
+    const std::optional<Xapian::Query> filter = filterQuery(db, scope, kinds, category);
+    // `category` is not empty, so there is a filter.
+    assert(filter.has_value());
     Xapian::Enquire enquire(db);
-    enquire.set_query(filterQuery(tenant_id, kinds, category));
+    enquire.set_query(*filter);
     enquire.set_weighting_scheme(Xapian::BoolWeight());
     enquire.set_sort_by_value(kUpdatedAtSlot, true);  // newest first
     const Xapian::MSet mset = enquire.get_mset(0, limit);

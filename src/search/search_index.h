@@ -5,16 +5,19 @@
 // Terms come from search/tokenize.h for documents and queries alike: CJK text
 // as character bigrams (and single characters), other text as lowercased
 // words plus their English stems, references and phone numbers whole.
-// Ranking is Xapian's BM25; a title counts kTitleWeight times a body
-// occurrence, and a word as typed outweighs another word of the same stem
-// (it matches both the word and the stem). A query is the user's words (and
-// CJK bigrams): all of them when some document has them all, else any of
-// them. There is no query syntax (quotes, + and - separate words; AND and OR
-// are words), so no input is malformed.
+// Ranking is BM25, its length normalisation done when a document is
+// indexed; a title counts kTitleWeight times a body occurrence, and a word as
+// typed outweighs another word of the same stem (it matches both the word and
+// the stem). A query is the user's words (and CJK bigrams), leaving out those
+// the tenant's documents never contain: all of them when some document has
+// them all, else any whole word (a CJK run with all its bigrams), else any
+// of them. There is no query syntax (quotes, + and - separate words; AND and
+// OR are words), so no input is malformed.
 //
-// Tenants: every document belongs to one tenant and every search and
-// suggestion is filtered by the caller's tenant inside the index (a boolean
-// term on every query), so a tenant never sees another's documents.
+// Tenants: every document belongs to one tenant, and its terms are scoped to
+// that tenant inside the index; every search and suggestion uses the
+// caller's tenant's terms only, so a tenant never sees another's documents
+// and searches walk no other tenant's postings.
 //
 // Threads: all methods may be called from any thread at once. Writes
 // (put, remove, commit) go through the one Xapian::WritableDatabase under
@@ -90,7 +93,9 @@ class Index {
   // index for tests: a temporary directory, written without fsync and deleted
   // by the destructor (Xapian's in-memory backend cannot be shared between a
   // writer and separate readers, and this keeps tests on the real code path).
-  // kUnavailable when another process holds the index open for writing.
+  // kUnavailable when another process holds the index open for writing, or
+  // when an earlier version of Ting wrote it (its terms are laid out
+  // otherwise: delete the directory, and the index is rebuilt).
   static Result<std::unique_ptr<Index>> open(const std::string& dir);
   ~Index();
   Index(const Index&) = delete;

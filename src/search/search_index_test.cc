@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>  // mkdtemp
+#include <xapian.h>
 
 #include <atomic>
 #include <filesystem>
@@ -73,6 +74,13 @@ class SearchIndexTest : public ::testing::Test {
     return ids(search(text, tenant));
   }
 
+  // The ids found in id order, where their ranking is not the point.
+  std::vector<std::int64_t> sortedIdsFor(const std::string& text) {
+    std::vector<std::int64_t> out = idsFor(text);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
   std::unique_ptr<Index> index_;
 };
 
@@ -125,6 +133,32 @@ TEST_F(SearchIndexTest, MixedChineseAndEnglish) {
   EXPECT_EQ(any.size(), 2u);
 }
 
+TEST_F(SearchIndexTest, WordsNoDocumentHasAreLeftOut) {
+  put(1, "宽带故障", "refund requested");
+  put(2, "宽带故障", "");
+  put(3, "", "refund requested");
+  commit();
+  // The unknown number does not turn the query into "any word".
+  EXPECT_EQ(idsFor("宽带故障 refund 19999999999"), Ids{1});
+  EXPECT_EQ(sortedIdsFor("C20990101-0001 宽带故障"), (Ids{1, 2}));
+  EXPECT_TRUE(idsFor("19999999999 C20990101-0001").empty());
+}
+
+TEST_F(SearchIndexTest, WithoutADocumentOfEveryWordAnyWholeWordMatches) {
+  put(1, "", "宽带故障");
+  put(2, "", "退款");
+  put(3, "", "宽带");
+  put(4, "", "故障");
+  commit();
+  // Documents with all of 宽带故障 or 退款, not those with a part of 宽带故障.
+  EXPECT_EQ(sortedIdsFor("宽带故障 退款"), (Ids{1, 2}));
+  // Any part of a run when no document has its parts together: once
+  // document 1 changes, 宽带 and 故障 never meet.
+  put(1, "", "宽带很慢");
+  commit();
+  EXPECT_EQ(sortedIdsFor("宽带故障"), (Ids{1, 3, 4}));
+}
+
 TEST_F(SearchIndexTest, TitleMatchBeatsBodyOnlyMatch) {
   put(1, "Account help", "If you forgot your password reset it from the login page now");
   put(2, "Password reset", "If you forgot it change it from the login page of the account");
@@ -133,6 +167,17 @@ TEST_F(SearchIndexTest, TitleMatchBeatsBodyOnlyMatch) {
   commit();
   EXPECT_EQ(idsFor("password reset"), (Ids{2, 1}));
   EXPECT_EQ(idsFor("重置密码"), (Ids{4, 3}));
+}
+
+TEST_F(SearchIndexTest, ShorterDocumentsRankFirstForTheSameOccurrences) {
+  std::string long_text = "refund";
+  for (int i = 0; i < 300; ++i) long_text += " word" + std::to_string(i);
+  put(1, "", long_text);
+  put(2, "", "refund policy");
+  put(3, "", "refund refund refund refund policy");
+  commit();
+  EXPECT_EQ(idsFor("refund"), (Ids{3, 2, 1}));
+  EXPECT_EQ(idsFor("退款 refund policy"), (Ids{3, 2}));  // 退款 is nowhere
 }
 
 TEST_F(SearchIndexTest, KindsFilter) {
@@ -152,6 +197,13 @@ TEST_F(SearchIndexTest, KindsFilter) {
   EXPECT_EQ(both, (Ids{1, 3}));
   q.kinds = {"no such kind!"};
   EXPECT_TRUE(search(q).empty());
+  // Every kind the tenant has, and more: no filter needed, nothing left out.
+  q.kinds = {"article", "script", "work_order", "customer"};
+  EXPECT_EQ(ids(search(q)).size(), 3u);
+  put(4, "退款", "", "customer", 2);
+  commit();
+  q.kinds = {"customer"};
+  EXPECT_TRUE(search(q).empty());  // another tenant's kind
   for (const Hit& h : search("退款")) {
     EXPECT_EQ(h.kind, h.id == 1 ? "article" : h.id == 2 ? "script" : "work_order");
   }
@@ -408,6 +460,27 @@ TEST(SearchIndexOnDisk, PersistsAndIsLockedByItsWriter) {
     EXPECT_EQ((*hits)[0].id, 42);
     EXPECT_EQ((*hits)[0].title, "张伟 Zhang Wei");
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SearchIndexOnDisk, AnIndexOfAnEarlierLayoutIsRefused) {
+  std::string dir = (std::filesystem::temp_directory_path() / "ting-search-test-XXXXXX").string();
+  ASSERT_NE(mkdtemp(dir.data()), nullptr);
+  {
+    // Terms not scoped to a tenant, and no layout named.
+    Xapian::WritableDatabase db(dir + "/index", Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+    Xapian::Document d;
+    d.add_term("宽带");
+    d.add_boolean_term("T1");
+    db.add_document(d);
+    db.commit();
+  }
+  auto index = Index::open(dir + "/index");
+  ASSERT_FALSE(index.isOk());
+  EXPECT_EQ(index.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(index.status().message().find("delete the directory"), std::string::npos);
+  std::filesystem::remove_all(dir + "/index");
+  EXPECT_TRUE(Index::open(dir + "/index").isOk());
   std::filesystem::remove_all(dir);
 }
 
