@@ -104,6 +104,13 @@ Result<std::optional<ByteRange>> parseRange(const std::string& header, std::uint
 }
 
 
+Status checkFileRange(const std::filesystem::path& path, const std::string& range_header) {
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return notFound("the file is not on disk");
+  return parseRange(range_header, size).status();
+}
+
 Result<Response> fileResponse(const std::filesystem::path& path, std::string content_type,
                               const std::string& range_header) {
   std::error_code ec;

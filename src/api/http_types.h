@@ -51,6 +51,10 @@ struct ByteRange {
 };
 Result<std::optional<ByteRange>> parseRange(const std::string& header, std::uint64_t size);
 
+// What fileResponse would refuse (404 no file, 416-style range errors),
+// checked before a download is put on the record.
+Status checkFileRange(const std::filesystem::path& path, const std::string& range_header);
+
 // A file on disk as the response body (200, or 206 for a Range), with
 // Accept-Ranges; 404 when it is not there.
 Result<Response> fileResponse(const std::filesystem::path& path, std::string content_type,

@@ -199,6 +199,7 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
          if (!std::filesystem::is_regular_file(path, ec)) {
            return notFound("the recording is not on disk");
          }
+         TING_RETURN_IF_ERROR(checkFileRange(path, call.request.range));
          // Every playback is on the record.
          TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
            return tx.audit({"call", ref, "play_recording", "", "", 0});

@@ -643,6 +643,8 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
          TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
            TING_ASSIGN_OR_RETURN(
                a, crm::getAttachment(tx.session(), call.principal->tenant_id, id, attachment_id));
+           TING_RETURN_IF_ERROR(checkFileRange(crm::attachmentPath(attachmentRoot(ctx), a.stored_as),
+                                               call.request.range));
            return tx.audit({.entity = "customer",
                             .entity_id = std::to_string(id),
                             .action = "read_attachment",

@@ -86,6 +86,7 @@ void addJobRoutes(Router& router, ApiContext& ctx) {
                                ? "the import rejected no rows: there is no report"
                                : "the file was removed at the end of its retention period");
          }
+         TING_RETURN_IF_ERROR(checkFileRange(job.file_path, call.request.range));
          // An export is a copy of personal data: each download is on the record.
          TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
            return tx.audit({.entity = "job", .entity_id = std::to_string(id), .action = "download"});

@@ -411,10 +411,16 @@ Result<std::unique_ptr<Index>> Index::open(const std::string& dir) {
     if (layout.empty() && writer->get_doccount() == 0) {
       writer->set_metadata(kLayoutKey, kLayout);
     } else if (layout != kLayout) {
+      // Written by an earlier version of Ting: the index is derived data, so
+      // it starts again empty (with whatever else the directory held, such as
+      // the sync's cursors) and is filled anew from the database.
       writer->close();
-      return unavailable("search index " + path +
-                         " was written by an earlier version of Ting: delete the directory to "
-                         "rebuild it");
+      writer.reset();
+      fs::remove_all(path, ec);
+      fs::create_directories(path, ec);
+      if (ec) return unavailable("cannot recreate the index directory " + path + ": " + ec.message());
+      writer = std::make_unique<Xapian::WritableDatabase>(path, flags);
+      writer->set_metadata(kLayoutKey, kLayout);
     }
     // A first revision on disk, so that readers can open a new index.
     writer->commit();

@@ -93,9 +93,10 @@ class Index {
   // index for tests: a temporary directory, written without fsync and deleted
   // by the destructor (Xapian's in-memory backend cannot be shared between a
   // writer and separate readers, and this keeps tests on the real code path).
-  // kUnavailable when another process holds the index open for writing, or
-  // when an earlier version of Ting wrote it (its terms are laid out
-  // otherwise: delete the directory, and the index is rebuilt).
+  // kUnavailable when another process holds the index open for writing. An
+  // index an earlier version of Ting wrote (its terms laid out otherwise) is
+  // removed with everything else in `dir` and starts again empty, to be
+  // refilled from the database.
   static Result<std::unique_ptr<Index>> open(const std::string& dir);
   ~Index();
   Index(const Index&) = delete;

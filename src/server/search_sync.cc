@@ -18,6 +18,18 @@ constexpr int kBatch = 1000;
 // back this far, re-indexing (idempotently) what it may have seen already.
 constexpr std::int64_t kLookbackMs = 2000;
 
+// A page of changed rows: the first from the look-back time, the next ones
+// after the last row read, by (updated_at, id) — many rows share a time when
+// one transaction wrote them (an import writes hundreds).
+constexpr const char* kPageWhere =
+    "updated_at >= ? AND (updated_at > ? OR (updated_at = ? AND id > ?))";
+
+std::vector<store::Value> pageParams(std::int64_t read_so_far, UnixMillis from, UnixMillis at,
+                                     std::int64_t id) {
+  if (read_so_far == 0) return {from, from - 1, from - 1, std::int64_t{0}, std::int64_t{kBatch}};
+  return {at, at, at, id, std::int64_t{kBatch}};
+}
+
 std::string idList(const store::Rows& rows) {
   std::string out;
   for (const auto& r : rows) out += (out.empty() ? "" : ",") + std::to_string(r.integer(0));
@@ -93,9 +105,9 @@ Result<std::int64_t> SearchSync::syncCustomers() {
       TING_ASSIGN_OR_RETURN(
           rows,
           s.query("SELECT id, tenant_id, name, email, company, address, notes, updated_at "
-                  "FROM customers WHERE updated_at >= ? AND (updated_at > ? OR id > ?) "
-                  "ORDER BY updated_at, id LIMIT ?",
-                  {from, from, n == 0 ? std::int64_t{0} : customers_.id, std::int64_t{kBatch}}));
+                  "FROM customers WHERE " +
+                      std::string(kPageWhere) + " ORDER BY updated_at, id LIMIT ?",
+                  pageParams(n, from, customers_.at, customers_.id)));
       if (rows.empty()) return Status::ok();
       const std::string ids = idList(rows);
       TING_ASSIGN_OR_RETURN(phones, s.query("SELECT customer_id, number, e164 FROM "
@@ -143,9 +155,9 @@ Result<std::int64_t> SearchSync::syncWorkOrders() {
       TING_ASSIGN_OR_RETURN(
           rows,
           s.query("SELECT id, tenant_id, reference, subject, description, desired_remedy, "
-                  "resolution, category_id, updated_at FROM work_orders WHERE updated_at "
-                  ">= ? AND (updated_at > ? OR id > ?) ORDER BY updated_at, id LIMIT ?",
-                  {from, from, n == 0 ? std::int64_t{0} : work_orders_.id, std::int64_t{kBatch}}));
+                  "resolution, category_id, updated_at FROM work_orders WHERE " +
+                      std::string(kPageWhere) + " ORDER BY updated_at, id LIMIT ?",
+                  pageParams(n, from, work_orders_.at, work_orders_.id)));
       return Status::ok();
     }));
     for (const auto& r : rows) {
@@ -173,9 +185,9 @@ Result<std::int64_t> SearchSync::syncKb() {
     TING_RETURN_IF_ERROR(store_.read([&](store::Session& s) -> Status {
       TING_ASSIGN_OR_RETURN(
           rows, s.query("SELECT id, tenant_id, kind, title, body, category_id, lang, active, "
-                        "updated_at FROM kb_entries WHERE updated_at >= ? AND (updated_at > ? "
-                        "OR id > ?) ORDER BY updated_at, id LIMIT ?",
-                        {from, from, n == 0 ? std::int64_t{0} : kb_.id, std::int64_t{kBatch}}));
+                        "updated_at FROM kb_entries WHERE " +
+                            std::string(kPageWhere) + " ORDER BY updated_at, id LIMIT ?",
+                        pageParams(n, from, kb_.at, kb_.id)));
       return Status::ok();
     }));
     for (const auto& r : rows) {
