@@ -9,6 +9,7 @@
 #include "api/list_params.h"
 #include "jobs/jobs.h"
 #include "crm/attachments.h"
+#include "crm/csv.h"
 #include "crm/customer_export.h"
 #include "crm/customer_import.h"
 #include "crm/customers.h"
@@ -98,7 +99,6 @@ const std::vector<FieldDoc> kCustomerFieldDocs = {
     {"owner_id", "integer", false, "the owner agent (a user of the tenant); null: none"}};
 
 constexpr std::size_t kJobProblems = 100;  // rejected rows shown in a job's result
-constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
 boost::json::object importJson(const crm::ImportReport& report, std::size_t max_problems) {
   boost::json::array problems;
@@ -131,23 +131,6 @@ Status auditImport(store::Store& store, const store::Actor& actor,
 
 std::string attachmentRoot(const ApiContext& ctx) {
   return (std::filesystem::path(ctx.data_dir) / "attachments").string();
-}
-
-// RFC 8187 value characters: the rest %XX-encoded.
-std::string percentEncode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-        c == '.' || c == '-' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -260,7 +243,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                if (!report.problems.empty()) {
                  std::ofstream out(progress.fileFor("import-report.csv"),
                                    std::ios::binary | std::ios::trunc);
-                 out << kByteOrderMark << crm::reportCsv(report);
+                 out << crm::kByteOrderMark << crm::reportCsv(report);
                  if (!out) return unavailable("the import report cannot be written");
                }
                return importJson(report, kJobProblems);
@@ -639,12 +622,15 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
          TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
          TING_ASSIGN_OR_RETURN(std::int64_t attachment_id, call.pathId(1));
          crm::Attachment a;
+         TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+           TING_ASSIGN_OR_RETURN(
+               a, crm::getAttachment(s, call.principal->tenant_id, id, attachment_id));
+           return Status::ok();
+         }));
+         TING_RETURN_IF_ERROR(checkFileRange(crm::attachmentPath(attachmentRoot(ctx), a.stored_as),
+                                             call.request.range));
          // A look at personal data: on the record.
          TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
-           TING_ASSIGN_OR_RETURN(
-               a, crm::getAttachment(tx.session(), call.principal->tenant_id, id, attachment_id));
-           TING_RETURN_IF_ERROR(checkFileRange(crm::attachmentPath(attachmentRoot(ctx), a.stored_as),
-                                               call.request.range));
            return tx.audit({.entity = "customer",
                             .entity_id = std::to_string(id),
                             .action = "read_attachment",

@@ -12,6 +12,24 @@ Status initCrypto() {
   return Status::ok();
 }
 
+std::string percentEncode(std::string_view data) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(data.size());
+  for (char c : data) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '-' ||
+        u == '.' || u == '_' || u == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    }
+  }
+  return out;
+}
+
 std::string base64UrlEncode(std::string_view data) {
   const auto* bin = reinterpret_cast<const unsigned char*>(data.data());
   const int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;

@@ -21,6 +21,9 @@ std::string randomPassword(size_t n);
 
 std::string base64UrlEncode(std::string_view data);
 bool base64UrlDecode(std::string_view in, std::string& out);
+// RFC 3986 percent-encoding of every byte but the unreserved A-Z a-z 0-9 - . _ ~
+// (URL query values, RFC 8187 header parameters).
+std::string percentEncode(std::string_view data);
 
 struct PasswordParams {
   std::uint32_t memory_kib = 19456;  // argon2id m

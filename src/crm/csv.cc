@@ -7,7 +7,6 @@ namespace ting::crm {
 
 namespace {
 
-constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
 bool isLineBreak(char c) {
   return c == '\r' || c == '\n';

@@ -87,6 +87,10 @@ class CsvReader {
   std::size_t record_line_ = 0;
 };
 
+// UTF-8's byte order mark: skipped when reading; written at the start of the
+// files Ting hands out, which spreadsheet programs need to show Chinese.
+inline constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
 // One field as written to a CSV file. The value is quoted (quotes doubled)
 // when it contains ',', '"', CR or LF, starts or ends with a space (which
 // spreadsheets would trim) or starts with a byte order mark.

@@ -65,8 +65,7 @@ Result<std::size_t> exportCustomers(store::Store& store, std::int64_t tenant_id,
     return Status::ok();
   }));
 
-  static constexpr char kBom[] = "\xEF\xBB\xBF";
-  out << kBom;
+  out << kByteOrderMark;
   std::vector<std::string> header = kFixedColumns;
   header.insert(header.end(), custom_names.begin(), custom_names.end());
   out << csvLine(header);

@@ -1,5 +1,7 @@
 #include "ivr/interpolate.h"
 
+#include "common/crypto.h"
+
 namespace ting::ivr {
 
 namespace {
@@ -9,20 +11,6 @@ bool isNameStart(char c) {
 }
 bool isNameChar(char c) {
   return isNameStart(c) || (c >= '0' && c <= '9');
-}
-
-void appendUrlEncoded(std::string& out, std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if (isNameChar(c) || c == '-' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    }
-  }
 }
 
 }  // namespace
@@ -46,7 +34,7 @@ std::string interpolate(std::string_view text, const Variables& variables, Escap
         auto it = variables.find(text.substr(i + 2, close - i - 2));
         if (it != variables.end()) {
           if (escape == Escape::kUrl) {
-            appendUrlEncoded(out, it->second);
+            out += percentEncode(it->second);
           } else {
             out += it->second;
           }

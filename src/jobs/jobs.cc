@@ -78,8 +78,9 @@ boost::json::object toJson(const Job& job) {
                            : boost::json::value(nullptr)}};
 }
 
-Progress::Progress(store::Store& store, const Job& job, std::chrono::milliseconds interval)
-    : store_(store), job_(job), interval_(interval) {}
+Progress::Progress(store::Store& store, const Job& job, std::string dir,
+                   std::chrono::milliseconds interval)
+    : store_(store), job_(job), interval_(interval), dir_(std::move(dir)) {}
 
 void Progress::report(std::int64_t done, std::int64_t total) {
   job_.done = done;
@@ -187,8 +188,7 @@ void JobRunner::loop() {
 }
 
 void JobRunner::run(Pending& p) {
-  Progress progress(store_, p.job, options_.progress_interval);
-  progress.dir_ = dir_;
+  Progress progress(store_, p.job, dir_, options_.progress_interval);
   progress.job_.status = "running";
   if (Status s = save(store_, progress.job_); !s.isOk()) {
     spdlog::warn("job {}: not marked running: {}", p.job.id, s.message());

@@ -45,7 +45,9 @@ boost::json::object toJson(const Job& job);
 // `interval` (and at the end).
 class Progress {
  public:
-  Progress(store::Store& store, const Job& job, std::chrono::milliseconds interval);
+  // `dir`: where job files go (<data>/jobs).
+  Progress(store::Store& store, const Job& job, std::string dir,
+           std::chrono::milliseconds interval);
   void report(std::int64_t done, std::int64_t total);
   // Where the job's file goes: <dir>/<tenant>/<job id>-<name>.
   const std::string& fileFor(const std::string& name);
