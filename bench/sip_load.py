@@ -164,10 +164,14 @@ def one_run(work):
              "-stf", str(sipp_dir / "stat.csv")],
             cwd=sipp_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ramp = CALLS / RATE
+        window = min(hold_ms / 1000 - ramp - 6, 20)
+        if window < 1:
+            sys.exit(f"HOLD_MS={hold_ms} leaves no measuring window: CALLS/RATE ramps for {ramp:g} s; "
+                     f"use HOLD_MS of at least {int((ramp + 7) * 1000)}")
         time.sleep(ramp + 3)  # all calls up (a benchmark may wait on wall time)
         before, cpu_before = scrape(http), host_cpu()
         t0 = time.time()
-        time.sleep(min(hold_ms / 1000 - ramp - 6, 20))
+        time.sleep(window)
         after, cpu_after = scrape(http), host_cpu()
         t1 = time.time()
         concurrent = gauge(after, "ting_calls_active")
