@@ -35,6 +35,12 @@ Result<Row> Session::queryOne(std::string_view sql, std::initializer_list<Value>
   return std::move(rows.front());
 }
 
+Status Session::defer(std::string_view sql, std::span<const Value> params, OnRows on_rows) {
+  TING_ASSIGN_OR_RETURN(Rows rows, query(sql, params));
+  if (on_rows) on_rows(rows);
+  return Status::ok();
+}
+
 Result<Rows> Database::query(std::string_view sql, std::initializer_list<Value> params) {
   Rows out;
   std::vector<Value> copy(params);

@@ -62,6 +62,41 @@ class Session {
   virtual Status execScript(std::string_view sql) = 0;
   virtual Dialect dialect() const = 0;
 
+  // A statement whose answer the caller does not wait for: an insert of
+  // history, an event, an audit entry. PostgreSQL sends deferred statements
+  // together with the next statement that needs an answer, or with the
+  // commit, in one round trip (libpq's pipeline mode); SQLite runs them at
+  // once. A deferred statement that fails fails the statement or commit it
+  // went with, and so the transaction. `on_rows`, when given, gets its rows
+  // once it has run — on PostgreSQL possibly only during the commit, so it
+  // must not refer to anything that ends with the caller's function unless
+  // the caller flushes first. Several reads deferred and then flushed cost
+  // one round trip.
+  using OnRows = std::function<void(Rows&)>;
+  virtual Status defer(std::string_view sql, std::span<const Value> params, OnRows on_rows);
+  Status defer(std::string_view sql, std::initializer_list<Value> params, OnRows on_rows = {}) {
+    return defer(sql, std::span<const Value>(params.begin(), params.size()), std::move(on_rows));
+  }
+  // Runs what is deferred now.
+  virtual Status flush() { return Status::ok(); }
+  // Runs one statement in a transaction of its own, committed at once
+  // whatever becomes of the caller's: numbering, where holding a counter's
+  // row lock until the caller commits would queue every concurrent writer
+  // behind it. PostgreSQL uses a connection kept for this, so a failed caller
+  // leaves a gap in the numbers. SQLite runs it in the caller's transaction:
+  // its one writer queues writers anyway.
+  virtual Result<Rows> queryAutonomous(std::string_view sql, std::span<const Value> params) {
+    return query(sql, params);
+  }
+  Result<Rows> queryAutonomous(std::string_view sql, std::initializer_list<Value> params) {
+    return queryAutonomous(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+  // SQL for the id the previous INSERT of this session generated, usable in a
+  // deferred statement that follows it.
+  std::string_view lastInsertId() const {
+    return dialect() == Dialect::kPostgres ? "lastval()" : "last_insert_rowid()";
+  }
+
   Result<Rows> query(std::string_view sql, std::initializer_list<Value> params) {
     return query(sql, std::span<const Value>(params.begin(), params.size()));
   }

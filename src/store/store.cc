@@ -7,28 +7,47 @@ namespace ting::store {
 
 Status Tx::audit(const AuditEntry& e) {
   std::int64_t tenant = e.tenant_id ? e.tenant_id : actor_.tenant_id;
-  UnixMillis at = now_;
+  const Value actor_id = actor_.user_id ? Value{actor_.user_id} : Value{};
+  // The event is completed with the entry's id (and, on PostgreSQL, its time)
+  // once the insert has run.
+  const size_t index = events_.size();
+  emit({"audit", "audit.appended", tenant, now_, ""});
+  auto complete = [&events = events_, index,
+                   data = boost::json::object{{"id", 0},
+                                              {"entity", e.entity},
+                                              {"entity_id", e.entity_id},
+                                              {"action", e.action},
+                                              {"actor_id", actor_.user_id},
+                                              {"actor", actor_.name}}](Rows& rows) mutable {
+    if (rows.empty()) return;
+    DomainEvent& ev = events[index];
+    if (rows[0].size() > 1) ev.at = rows[0].integer(1);
+    data["id"] = rows[0].integer(0);
+    ev.data_json = boost::json::serialize(data);
+  };
   if (session_.dialect() == Dialect::kPostgres) {
     if (std::find(audit_locked_.begin(), audit_locked_.end(), tenant) == audit_locked_.end()) {
       TING_RETURN_IF_ERROR(
-          session_.exec("SELECT pg_advisory_xact_lock(7355609, CAST(? AS INTEGER))", {tenant}));
+          session_.defer("SELECT pg_advisory_xact_lock(7355609, CAST(? AS INTEGER))", {tenant}));
       audit_locked_.push_back(tenant);
     }
-    at = std::max(now_, clock_.nowMillis());  // taken under the lock
+    // The time is taken under the lock: never before the tenant's last entry.
+    const UnixMillis at = std::max(now_, clock_.nowMillis());
+    return session_.defer(
+        "INSERT INTO audit_log (tenant_id, at, actor_id, actor, entity, entity_id, action, "
+        "before_json, after_json, request_id) VALUES (?, GREATEST(CAST(? AS BIGINT), "
+        "COALESCE((SELECT at FROM audit_log WHERE tenant_id = ? ORDER BY id DESC LIMIT 1), 0)), "
+        "?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, at",
+        {tenant, at, tenant, actor_id, actor_.name, e.entity, textOrNull(e.entity_id), e.action,
+         textOrNull(e.before_json), textOrNull(e.after_json), textOrNull(actor_.request_id)},
+        std::move(complete));
   }
-  TING_ASSIGN_OR_RETURN(
-      Row row,
-      session_.queryOne(
-          "INSERT INTO audit_log (tenant_id, at, actor_id, actor, entity, entity_id, action, "
-          "before_json, after_json, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          {tenant, at, actor_.user_id ? Value{actor_.user_id} : Value{}, actor_.name, e.entity,
-           textOrNull(e.entity_id), e.action, textOrNull(e.before_json), textOrNull(e.after_json),
-           textOrNull(actor_.request_id)}));
-  boost::json::object data{{"id", row.integer(0)},       {"entity", e.entity},
-                           {"entity_id", e.entity_id},   {"action", e.action},
-                           {"actor_id", actor_.user_id}, {"actor", actor_.name}};
-  emit({"audit", "audit.appended", tenant, at, boost::json::serialize(data)});
-  return Status::ok();
+  return session_.defer(
+      "INSERT INTO audit_log (tenant_id, at, actor_id, actor, entity, entity_id, action, "
+      "before_json, after_json, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+      {tenant, now_, actor_id, actor_.name, e.entity, textOrNull(e.entity_id), e.action,
+       textOrNull(e.before_json), textOrNull(e.after_json), textOrNull(actor_.request_id)},
+      std::move(complete));
 }
 
 void Tx::emit(DomainEvent event) {
@@ -40,10 +59,9 @@ void Tx::emit(DomainEvent event) {
 Status Store::write(const Actor& actor, const std::function<Status(Tx&)>& fn) {
   std::vector<DomainEvent> events;
   Status s = db_.write([&](Session& session) -> Status {
-    Tx tx(session, actor, clock_);
-    Status inner = fn(tx);
-    if (inner.isOk()) events = std::move(tx.events());
-    return inner;
+    events.clear();
+    Tx tx(session, actor, clock_, events);
+    return fn(tx);
   });
   if (!s.isOk()) return s;
   for (const auto& e : events) bus_.publish(e);

@@ -35,8 +35,10 @@ struct AuditEntry {
 // A write transaction in progress.
 class Tx {
  public:
-  Tx(Session& session, const Actor& actor, const Clock& clock)
-      : session_(session), actor_(actor), clock_(clock), now_(clock.nowMillis()) {}
+  // `events` receives what the transaction emits; it must outlive the commit
+  // (an audit entry's id may arrive only then).
+  Tx(Session& session, const Actor& actor, const Clock& clock, std::vector<DomainEvent>& events)
+      : session_(session), actor_(actor), clock_(clock), now_(clock.nowMillis()), events_(events) {}
 
   Session& session() { return session_; }
   const Actor& actor() const { return actor_; }
@@ -47,13 +49,13 @@ class Tx {
 
   // Appends to the audit log in this transaction. Within a tenant, audit ids,
   // their times and commit order agree (PostgreSQL: a per-tenant lock held
-  // from the first audit entry to the commit; SQLite has one writer anyway),
-  // so readers polling by id or by time never miss an entry.
+  // from the first audit entry to the commit, the time taken under it;
+  // SQLite has one writer anyway), so readers polling by id or by time never
+  // miss an entry. The insert is deferred: on PostgreSQL a create's audit
+  // entry goes with its commit, so the lock is held for one round trip.
   Status audit(const AuditEntry& entry);
   // Published on the bus if, and only if, the transaction commits.
   void emit(DomainEvent event);
-
-  std::vector<DomainEvent>& events() { return events_; }
 
  private:
   Session& session_;
@@ -61,7 +63,7 @@ class Tx {
   const Clock& clock_;
   UnixMillis now_;
   std::vector<std::int64_t> audit_locked_;  // tenants whose audit lock this tx holds
-  std::vector<DomainEvent> events_;
+  std::vector<DomainEvent>& events_;
 };
 
 class Store {

@@ -103,6 +103,115 @@ TEST_P(StoreTest, FailedWriteRollsBackEverythingAndPublishesNothing) {
   EXPECT_TRUE(events_.empty());
 }
 
+TEST_P(StoreTest, AuditEventCarriesTheEntryIdAndTime) {
+  std::vector<DomainEvent> seen;
+  bus_.subscribe([&](const DomainEvent& e) {
+    std::lock_guard lock(events_mu_);
+    if (e.name == "audit.appended") seen.push_back(e);
+  });
+  ASSERT_TRUE(addCustomer(tenant_a_, "Qian").isOk());
+  ASSERT_TRUE(addCustomer(tenant_a_, "Sun").isOk());
+  auto rows = tdb_->db().query("SELECT id, at FROM audit_log WHERE tenant_id = ? ORDER BY id",
+                               {tenant_a_});
+  ASSERT_TRUE(rows.isOk());
+  ASSERT_EQ(rows->size(), 2u);
+  ASSERT_EQ(seen.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_NE(seen[i].data_json.find("\"id\":" + (*rows)[i].text(0) + ","), std::string::npos)
+        << seen[i].data_json;
+    EXPECT_EQ(seen[i].at, (*rows)[i].integer(1));
+  }
+}
+
+TEST_P(StoreTest, AuditTimesNeverGoBackwardsWithinATenant) {
+  // An entry written with an earlier clock than the tenant's last one takes
+  // the last one's time, so readers polling by time miss nothing.
+  ASSERT_TRUE(addCustomer(tenant_a_, "Li").isOk());
+  clock_.set(clock_.nowMillis() - 60'000);
+  ASSERT_TRUE(addCustomer(tenant_a_, "Zhou").isOk());
+  auto rows = tdb_->db().query("SELECT at FROM audit_log WHERE tenant_id = ? ORDER BY id",
+                               {tenant_a_});
+  ASSERT_TRUE(rows.isOk());
+  ASSERT_EQ(rows->size(), 2u);
+  if (GetParam() == Dialect::kPostgres) {
+    EXPECT_EQ((*rows)[1].integer(0), (*rows)[0].integer(0));
+  } else {
+    // One writer: ids follow commit order; the time is the transaction's own.
+    EXPECT_EQ((*rows)[1].integer(0), (*rows)[0].integer(0) - 60'000);
+  }
+}
+
+TEST_P(StoreTest, DeferredStatementsRunInOrderBeforeTheNextQuery) {
+  Rows returned;
+  std::int64_t seen = -1;
+  Status s = tdb_->db().write([&](Session& session) -> Status {
+    for (const char* name : {"a", "b", "c"}) {
+      TING_RETURN_IF_ERROR(session.defer(
+          "INSERT INTO customers (tenant_id, name, created_at, updated_at) VALUES (?, ?, 0, 0) "
+          "RETURNING name",
+          {tenant_a_, std::string(name)}, [&](Rows& rows) {
+            for (auto& r : rows) returned.push_back(r);
+          }));
+    }
+    // The same statement first prepared inside a batch, then reused.
+    TING_RETURN_IF_ERROR(session.defer(
+        "INSERT INTO customers (tenant_id, name, created_at, updated_at) VALUES (?, ?, 0, 0) "
+        "RETURNING name",
+        {tenant_a_, std::string("d")}));
+    TING_ASSIGN_OR_RETURN(Row n, session.queryOne("SELECT COUNT(*) FROM customers WHERE "
+                                                  "tenant_id = ?",
+                                                  {tenant_a_}));
+    seen = n.integer(0);
+    return Status::ok();
+  });
+  ASSERT_TRUE(s.isOk()) << s.message();
+  EXPECT_EQ(seen, 4);
+  ASSERT_EQ(returned.size(), 3u);
+  EXPECT_EQ(returned[0].text(0), "a");
+  EXPECT_EQ(returned[2].text(0), "c");
+}
+
+TEST_P(StoreTest, AFailingDeferredStatementFailsTheTransaction) {
+  bool later_ran = false;
+  Status s = store_->write({tenant_a_, 0, "test", ""}, [&](Tx& tx) -> Status {
+    TING_RETURN_IF_ERROR(tx.session().defer(
+        "INSERT INTO customers (tenant_id, name, created_at, updated_at) VALUES (?, 'x', 0, 0)",
+        {tenant_a_}));
+    TING_RETURN_IF_ERROR(tx.audit({.entity = "customer", .action = "create"}));
+    // A tenant that does not exist: the foreign key fails, at the commit on
+    // PostgreSQL, at once on SQLite.
+    TING_RETURN_IF_ERROR(tx.session().defer(
+        "INSERT INTO customers (tenant_id, name, created_at, updated_at) VALUES (?, 'y', 0, 0)",
+        {std::int64_t{987654}}));
+    return tx.session().defer("SELECT 1", {}, [&](Rows&) { later_ran = true; });
+  });
+  EXPECT_FALSE(s.isOk());
+  EXPECT_FALSE(later_ran);
+  auto n = tdb_->db().query("SELECT COUNT(*) FROM customers", {});
+  ASSERT_TRUE(n.isOk());
+  EXPECT_EQ((*n)[0].integer(0), 0);
+  auto a = tdb_->db().query("SELECT COUNT(*) FROM audit_log", {});
+  EXPECT_EQ((*a)[0].integer(0), 0);
+  EXPECT_TRUE(events_.empty());
+  // The connection is usable afterwards.
+  ASSERT_TRUE(addCustomer(tenant_a_, "after").isOk());
+}
+
+TEST_P(StoreTest, AnAutonomousStatementOutlivesItsCallerOnPostgres) {
+  Status s = tdb_->db().write([&](Session& session) -> Status {
+    TING_RETURN_IF_ERROR(session
+                             .queryAutonomous("INSERT INTO work_order_counters (tenant_id, day, "
+                                              "last) VALUES (?, 1, 1) RETURNING last",
+                                              {tenant_a_})
+                             .status());
+    return invalidValue("changed my mind");
+  });
+  EXPECT_EQ(s.code(), StatusCode::kInvalidValue);
+  auto n = tdb_->db().query("SELECT COUNT(*) FROM work_order_counters", {});
+  ASSERT_TRUE(n.isOk());
+  EXPECT_EQ((*n)[0].integer(0), GetParam() == Dialect::kPostgres ? 1 : 0);
+}
+
 TEST_P(StoreTest, UniqueViolationIsConflict) {
   Status s = tdb_->db().write([&](Session& session) {
     return session.exec(

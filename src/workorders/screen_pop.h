@@ -5,7 +5,6 @@
 // call.offered and call.customers events.
 
 #include <boost/json/array.hpp>
-
 #include <vector>
 
 #include "crm/customers.h"

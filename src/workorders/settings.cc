@@ -93,26 +93,31 @@ std::int64_t remedyLimit(const Settings& s, Role role) {
   return it == s.remedy_limits.end() ? 0 : it->second;
 }
 
+Status loadSettingsLater(store::Session& s, std::int64_t tenant_id, Settings& out) {
+  out = Settings();
+  out.remedy_limits = defaultRemedyLimits();
+  return s.defer(
+      "SELECT time_zone, reopen_window_days, repeat_window_days, rehandle_escalation, "
+      "follow_up_types, state_names, remedy_limits FROM work_order_settings WHERE tenant_id = ?",
+      {tenant_id}, [&out](store::Rows& rows) {
+        if (rows.empty()) return;
+        const auto& r = rows[0];
+        out.time_zone = r.text(0);
+        out.reopen_window_days = static_cast<int>(r.integer(1));
+        out.repeat_window_days = static_cast<int>(r.integer(2));
+        out.rehandle_escalation = static_cast<int>(r.integer(3));
+        out.follow_up_types = splitList(r.text(4));
+        out.state_names = parseObject(r.text(5));
+        for (const auto& [role, limit] : parseObject(r.text(6))) {
+          if (limit.is_int64()) out.remedy_limits[std::string(role)] = limit.as_int64();
+        }
+      });
+}
+
 Result<Settings> loadSettings(store::Session& s, std::int64_t tenant_id) {
   Settings out;
-  out.remedy_limits = defaultRemedyLimits();
-  TING_ASSIGN_OR_RETURN(
-      store::Rows rows,
-      s.query("SELECT time_zone, reopen_window_days, repeat_window_days, rehandle_escalation, "
-              "follow_up_types, state_names, remedy_limits FROM work_order_settings WHERE "
-              "tenant_id = ?",
-              {tenant_id}));
-  if (rows.empty()) return out;
-  const auto& r = rows[0];
-  out.time_zone = r.text(0);
-  out.reopen_window_days = static_cast<int>(r.integer(1));
-  out.repeat_window_days = static_cast<int>(r.integer(2));
-  out.rehandle_escalation = static_cast<int>(r.integer(3));
-  out.follow_up_types = splitList(r.text(4));
-  out.state_names = parseObject(r.text(5));
-  for (const auto& [role, limit] : parseObject(r.text(6))) {
-    if (limit.is_int64()) out.remedy_limits[std::string(role)] = limit.as_int64();
-  }
+  TING_RETURN_IF_ERROR(loadSettingsLater(s, tenant_id, out));
+  TING_RETURN_IF_ERROR(s.flush());
   return out;
 }
 
@@ -224,14 +229,19 @@ boost::json::object toJson(const Category& c) {
       {"active", c.active}};
 }
 
+Status listCategoriesLater(store::Session& s, std::int64_t tenant_id, std::vector<Category>& out) {
+  out.clear();
+  return s.defer(std::string("SELECT ") + kCategoryColumns +
+                     " FROM work_order_categories WHERE tenant_id = ? ORDER BY position, id",
+                 {tenant_id}, [&out](store::Rows& rows) {
+                   for (const auto& r : rows) out.push_back(categoryFromRow(r));
+                 });
+}
+
 Result<std::vector<Category>> listCategories(store::Session& s, std::int64_t tenant_id) {
-  TING_ASSIGN_OR_RETURN(store::Rows rows,
-                        s.query(std::string("SELECT ") + kCategoryColumns +
-                                    " FROM work_order_categories WHERE tenant_id = ? ORDER BY "
-                                    "position, id",
-                                {tenant_id}));
   std::vector<Category> out;
-  for (const auto& r : rows) out.push_back(categoryFromRow(r));
+  TING_RETURN_IF_ERROR(listCategoriesLater(s, tenant_id, out));
+  TING_RETURN_IF_ERROR(s.flush());
   return out;
 }
 
@@ -252,9 +262,7 @@ Result<std::vector<std::int64_t>> categorySubtree(store::Session& s, std::int64_
   return out;
 }
 
-Result<std::vector<std::int64_t>> categoryPath(store::Session& s, std::int64_t tenant_id,
-                                               std::int64_t id) {
-  TING_ASSIGN_OR_RETURN(std::vector<Category> all, listCategories(s, tenant_id));
+std::vector<std::int64_t> categoryPath(const std::vector<Category>& all, std::int64_t id) {
   std::vector<std::int64_t> out;
   std::optional<std::int64_t> cur = id;
   while (cur && out.size() <= all.size()) {
@@ -264,6 +272,12 @@ Result<std::vector<std::int64_t>> categoryPath(store::Session& s, std::int64_t t
     cur = it->parent_id;
   }
   return out;
+}
+
+Result<std::vector<std::int64_t>> categoryPath(store::Session& s, std::int64_t tenant_id,
+                                               std::int64_t id) {
+  TING_ASSIGN_OR_RETURN(std::vector<Category> all, listCategories(s, tenant_id));
+  return categoryPath(all, id);
 }
 
 namespace {

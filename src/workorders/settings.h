@@ -33,6 +33,9 @@ std::map<std::string, std::int64_t> defaultRemedyLimits();
 std::int64_t remedyLimit(const Settings& s, identity::Role role);
 
 Result<Settings> loadSettings(store::Session& s, std::int64_t tenant_id);
+// The same, deferred: `out` is filled at the session's next round trip (see
+// store::Session::defer), so several loads can share one.
+Status loadSettingsLater(store::Session& s, std::int64_t tenant_id, Settings& out);
 boost::json::object toJson(const Settings& s);
 // Applies a PATCH body (fields named in errors) and saves; audited.
 Result<Settings> updateSettings(store::Tx& tx, const boost::json::object& patch);
@@ -62,12 +65,14 @@ struct Category {
 };
 boost::json::object toJson(const Category& c);
 Result<std::vector<Category>> listCategories(store::Session& s, std::int64_t tenant_id);
+Status listCategoriesLater(store::Session& s, std::int64_t tenant_id, std::vector<Category>& out);
 // The category and everything below it.
 Result<std::vector<std::int64_t>> categorySubtree(store::Session& s, std::int64_t tenant_id,
                                                   std::int64_t id);
 // The category and its ancestors, nearest first.
 Result<std::vector<std::int64_t>> categoryPath(store::Session& s, std::int64_t tenant_id,
                                                std::int64_t id);
+std::vector<std::int64_t> categoryPath(const std::vector<Category>& all, std::int64_t id);
 
 struct CategoryFields {
   std::optional<std::optional<std::int64_t>> parent_id;

@@ -308,16 +308,15 @@ boost::json::object clockJson(const Clock& c) {
 Status insertClock(store::Tx& tx, const WorkOrder& w, const std::string& kind,
                    const std::optional<std::int64_t>& calendar_id, std::int64_t target_ms,
                    int warn_percent, UnixMillis due_at, UnixMillis warn_at) {
-  TING_ASSIGN_OR_RETURN(
-      store::Row row,
-      tx.session().queryOne(
-          "INSERT INTO sla_clocks (tenant_id, work_order_id, kind, status, calendar_id, "
-          "target_ms, warn_percent, started_at, due_at, warn_at, next_check_at) VALUES (?, ?, ?, "
-          "'running', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          {w.tenant_id, w.id, kind, store::intOrNull(calendar_id), target_ms,
-           std::int64_t{warn_percent}, tx.now(), due_at, warn_at,
-           warn_at < due_at ? warn_at : due_at}));
-  return slaEvent(tx, w.id, row.integer(0), kind, "started",
+  // Deferred with its event, which names the clock by the id just generated.
+  TING_RETURN_IF_ERROR(tx.session().defer(
+      "INSERT INTO sla_clocks (tenant_id, work_order_id, kind, status, calendar_id, target_ms, "
+      "warn_percent, started_at, due_at, warn_at, next_check_at) VALUES (?, ?, ?, 'running', ?, "
+      "?, ?, ?, ?, ?, ?)",
+      {w.tenant_id, w.id, kind, store::intOrNull(calendar_id), target_ms,
+       std::int64_t{warn_percent}, tx.now(), due_at, warn_at,
+       warn_at < due_at ? warn_at : due_at}));
+  return slaEvent(tx, w.id, kClockJustInserted, kind, "started",
                   {{"due_at", formatTimestamp(due_at)}, {"target_minutes", target_ms / kMinute}});
 }
 
@@ -425,13 +424,19 @@ Result<SlaPolicy> policyFromJson(store::Session& s, std::int64_t tenant_id,
   return p;
 }
 
+Status listPoliciesLater(store::Session& s, std::int64_t tenant_id, std::vector<SlaPolicy>& out) {
+  out.clear();
+  return s.defer(std::string("SELECT ") + kPolicyColumns +
+                     " FROM sla_policies WHERE tenant_id = ? ORDER BY position, id",
+                 {tenant_id}, [&out](store::Rows& rows) {
+                   for (const auto& r : rows) out.push_back(policyFromRow(r));
+                 });
+}
+
 Result<std::vector<SlaPolicy>> listPolicies(store::Session& s, std::int64_t tenant_id) {
-  TING_ASSIGN_OR_RETURN(store::Rows rows, s.query(std::string("SELECT ") + kPolicyColumns +
-                                                      " FROM sla_policies WHERE tenant_id = ? "
-                                                      "ORDER BY position, id",
-                                                  {tenant_id}));
   std::vector<SlaPolicy> out;
-  for (const auto& r : rows) out.push_back(policyFromRow(r));
+  TING_RETURN_IF_ERROR(listPoliciesLater(s, tenant_id, out));
+  TING_RETURN_IF_ERROR(s.flush());
   return out;
 }
 
@@ -592,12 +597,21 @@ Status deleteCalendar(store::Tx& tx, std::int64_t id) {
 
 Status slaEvent(store::Tx& tx, std::int64_t work_order_id, std::int64_t clock_id,
                 const std::string& clock, const std::string& kind, boost::json::object detail) {
-  TING_RETURN_IF_ERROR(tx.session().exec(
-      "INSERT INTO sla_events (tenant_id, work_order_id, clock_id, clock, kind, at, detail) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      {tx.actor().tenant_id, work_order_id,
-       clock_id == 0 ? store::nullValue() : store::Value(clock_id), store::textOrNull(clock), kind,
-       tx.now(), boost::json::serialize(detail)}));
+  const std::int64_t tenant = tx.actor().tenant_id;
+  const std::string detail_json = boost::json::serialize(detail);
+  if (clock_id == kClockJustInserted) {
+    TING_RETURN_IF_ERROR(tx.session().defer(
+        "INSERT INTO sla_events (tenant_id, work_order_id, clock_id, clock, kind, at, detail) "
+        "VALUES (?, ?, " +
+            std::string(tx.session().lastInsertId()) + ", ?, ?, ?, ?)",
+        {tenant, work_order_id, store::textOrNull(clock), kind, tx.now(), detail_json}));
+  } else {
+    TING_RETURN_IF_ERROR(tx.session().defer(
+        "INSERT INTO sla_events (tenant_id, work_order_id, clock_id, clock, kind, at, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {tenant, work_order_id, clock_id == 0 ? store::nullValue() : store::Value(clock_id),
+         store::textOrNull(clock), kind, tx.now(), detail_json}));
+  }
   if (kind == "warning" || kind == "breached" || kind == "escalated" || kind == "extended") {
     detail["work_order_id"] = work_order_id;
     detail["clock"] = clock;
@@ -610,13 +624,11 @@ Status slaEvent(store::Tx& tx, std::int64_t work_order_id, std::int64_t clock_id
 namespace {
 
 // The first active policy matching w, in position order.
-Result<std::optional<SlaPolicy>> matchPolicy(store::Session& s, const WorkOrder& w,
-                                              int vip_level) {
-  TING_ASSIGN_OR_RETURN(std::vector<SlaPolicy> policies, listPolicies(s, w.tenant_id));
+std::optional<SlaPolicy> matchPolicy(const WorkOrder& w, int vip_level,
+                                     const std::vector<SlaPolicy>& policies,
+                                     const std::vector<Category>& categories) {
   std::vector<std::int64_t> path;
-  if (w.category_id) {
-    TING_ASSIGN_OR_RETURN(path, categoryPath(s, w.tenant_id, *w.category_id));
-  }
+  if (w.category_id) path = categoryPath(categories, *w.category_id);
   for (const auto& p : policies) {
     if (!p.active) continue;
     if (!p.type.empty() && p.type != w.type) continue;
@@ -625,16 +637,27 @@ Result<std::optional<SlaPolicy>> matchPolicy(store::Session& s, const WorkOrder&
     if (p.category_id && std::find(path.begin(), path.end(), *p.category_id) == path.end()) {
       continue;
     }
-    return std::optional<SlaPolicy>(p);
+    return p;
   }
-  return std::optional<SlaPolicy>();
+  return std::nullopt;
+}
+
+Result<std::optional<SlaPolicy>> matchPolicy(store::Session& s, const WorkOrder& w, int vip_level) {
+  std::vector<SlaPolicy> policies;
+  std::vector<Category> categories;
+  TING_RETURN_IF_ERROR(listPoliciesLater(s, w.tenant_id, policies));
+  if (w.category_id) TING_RETURN_IF_ERROR(listCategoriesLater(s, w.tenant_id, categories));
+  TING_RETURN_IF_ERROR(s.flush());
+  return matchPolicy(w, vip_level, policies, categories);
 }
 
 }  // namespace
 
-Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
+Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level,
+                             const std::vector<SlaPolicy>& policies,
+                             const std::vector<Category>& categories) {
   ClockPlan plan;
-  TING_ASSIGN_OR_RETURN(std::optional<SlaPolicy> match, matchPolicy(tx.session(), w, vip_level));
+  const std::optional<SlaPolicy> match = matchPolicy(w, vip_level, policies, categories);
   const SlaPolicy* chosen = match ? &*match : nullptr;
   if (!chosen) return plan;
   w.sla_policy_id = chosen->id;
@@ -710,18 +733,18 @@ Status replanClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
     if (c.kind == kRegulatory) continue;
     c.status = "cancelled";
     TING_RETURN_IF_ERROR(writeClock(tx, c, nullptr));
-    TING_RETURN_IF_ERROR(slaEvent(tx, w.id, c.id, c.kind, "cancelled",
-                                  {{"due_at", formatTimestamp(c.due_at)},
-                                   {"reason", "policy_changed"}}));
+    TING_RETURN_IF_ERROR(
+        slaEvent(tx, w.id, c.id, c.kind, "cancelled",
+                 {{"due_at", formatTimestamp(c.due_at)}, {"reason", "policy_changed"}}));
     if (!chosen) continue;
     auto minutes = targetMinutes(*chosen, c.kind);
     if (!minutes) continue;
     // The new target counts from when the clock first started.
     const std::int64_t target = *minutes * kMinute;
-    TING_RETURN_IF_ERROR(insertClock(
-        tx, w, c.kind, chosen->calendar_id, target, chosen->warn_percent,
-        cal->addBusinessTime(c.started_at, target),
-        cal->addBusinessTime(c.started_at, target * chosen->warn_percent / 100)));
+    TING_RETURN_IF_ERROR(
+        insertClock(tx, w, c.kind, chosen->calendar_id, target, chosen->warn_percent,
+                    cal->addBusinessTime(c.started_at, target),
+                    cal->addBusinessTime(c.started_at, target * chosen->warn_percent / 100)));
   }
   if (w.waiting_on_customer) TING_RETURN_IF_ERROR(pauseClocks(tx, w));
   return refreshDue(tx, w);

@@ -17,6 +17,7 @@
 
 #include "store/store.h"
 #include "workorders/business_calendar.h"
+#include "workorders/settings.h"
 #include "workorders/work_orders.h"
 
 namespace ting::workorders {
@@ -59,6 +60,8 @@ boost::json::object toJson(const SlaPolicy& p);
 Result<SlaPolicy> policyFromJson(store::Session& s, std::int64_t tenant_id,
                                  const boost::json::object& body, SlaPolicy base);
 Result<std::vector<SlaPolicy>> listPolicies(store::Session& s, std::int64_t tenant_id);
+// Deferred: `out` is filled at the session's next round trip.
+Status listPoliciesLater(store::Session& s, std::int64_t tenant_id, std::vector<SlaPolicy>& out);
 Result<SlaPolicy> getPolicy(store::Session& s, std::int64_t tenant_id, std::int64_t id);
 Result<SlaPolicy> savePolicy(store::Tx& tx, SlaPolicy p);  // id 0: create
 Status deletePolicy(store::Tx& tx, std::int64_t id);
@@ -94,9 +97,12 @@ struct PlannedClock {
 struct ClockPlan {
   std::vector<PlannedClock> clocks;
 };
-// Picks the policy of a new work order (sets w.sla_policy_id and
-// w.sla_due_at) and plans its clocks.
-Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level);
+// Picks the policy of a new work order among the tenant's `policies` (sets
+// w.sla_policy_id and w.sla_due_at) and plans its clocks; `categories` are
+// the tenant's, for policies of a category and everything below it.
+Result<ClockPlan> planClocks(store::Tx& tx, WorkOrder& w, int vip_level,
+                             const std::vector<SlaPolicy>& policies,
+                             const std::vector<Category>& categories);
 // After a change of type, category, priority or customer: when another
 // policy now applies, w's running and paused clocks (not the regulatory
 // deadline) are cancelled and restarted under it, their targets counted from
@@ -114,7 +120,10 @@ Status pauseClocks(store::Tx& tx, const WorkOrder& w);
 Status resumeClocks(store::Tx& tx, const WorkOrder& w);
 // Writes w's nearest due time (sla_due_at) and breached flag.
 Status refreshDue(store::Tx& tx, WorkOrder& w);
-// Records an SLA event (clock 0: none).
+// Records an SLA event (clock 0: none; kClockJustInserted: the clock the
+// previous insert of this transaction created). Deferred: it goes to the
+// database with the transaction's next round trip.
+inline constexpr std::int64_t kClockJustInserted = -1;
 Status slaEvent(store::Tx& tx, std::int64_t work_order_id, std::int64_t clock_id,
                 const std::string& clock, const std::string& kind, boost::json::object detail);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <deque>
 #include <limits>
 
 #include "store/store.h"
@@ -106,18 +107,38 @@ Status checkText(const std::string& v, const std::string& field, std::size_t max
   return Status::ok();
 }
 
-Status existsInTenant(store::Session& s, const char* table, std::int64_t tenant_id, std::int64_t id,
-                      const std::string& field, const std::string& what) {
-  TING_ASSIGN_OR_RETURN(store::Rows rows, s.query(std::string("SELECT id FROM ") + table +
-                                                      " WHERE tenant_id = ? AND id = ?",
-                                                  {tenant_id, id}));
-  if (rows.empty()) return invalidValue("no such " + what + " in your tenant", field);
-  return Status::ok();
-}
+// Checks that the ids a request names exist in the tenant, all in one round
+// trip: each is deferred, then verify() after the session's next one.
+class TenantChecks {
+ public:
+  TenantChecks(store::Session& s, std::int64_t tenant_id) : s_(s), tenant_id_(tenant_id) {}
 
-Status applyFields(store::Tx& tx, WorkOrder& w, const WorkOrderFields& f) {
-  store::Session& s = tx.session();
-  const std::int64_t tenant = tx.actor().tenant_id;
+  Status add(const char* table, std::int64_t id, std::string field, std::string what) {
+    Check& c = checks_.emplace_back(Check{std::move(field), std::move(what)});
+    return s_.defer(std::string("SELECT id FROM ") + table + " WHERE tenant_id = ? AND id = ?",
+                    {tenant_id_, id}, [&c](store::Rows& rows) { c.found = !rows.empty(); });
+  }
+  // The first id not found, in the order added.
+  Status verify() const {
+    for (const auto& c : checks_) {
+      if (!c.found) return invalidValue("no such " + c.what + " in your tenant", c.field);
+    }
+    return Status::ok();
+  }
+
+ private:
+  struct Check {
+    std::string field;
+    std::string what;
+    bool found = false;
+  };
+  store::Session& s_;
+  std::int64_t tenant_id_;
+  std::deque<Check> checks_;  // stable addresses for the callbacks
+};
+
+// Validates and applies f; the ids it names are checked through `checks`.
+Status applyFieldsLater(WorkOrder& w, const WorkOrderFields& f, TenantChecks& checks) {
   if (f.type) {
     if (!oneOf(*f.type, kTypes)) return invalidValue("type must be " + optionList(kTypes), "type");
     w.type = *f.type;
@@ -143,21 +164,20 @@ Status applyFields(store::Tx& tx, WorkOrder& w, const WorkOrderFields& f) {
   }
   if (f.category_id) {
     if (*f.category_id) {
-      TING_RETURN_IF_ERROR(existsInTenant(s, "work_order_categories", tenant, **f.category_id,
-                                          "category_id", "category"));
+      TING_RETURN_IF_ERROR(
+          checks.add("work_order_categories", **f.category_id, "category_id", "category"));
     }
     w.category_id = *f.category_id;
   }
   if (f.customer_id) {
     if (*f.customer_id) {
-      TING_RETURN_IF_ERROR(
-          existsInTenant(s, "customers", tenant, **f.customer_id, "customer_id", "customer"));
+      TING_RETURN_IF_ERROR(checks.add("customers", **f.customer_id, "customer_id", "customer"));
     }
     w.customer_id = *f.customer_id;
   }
   if (f.owner_id) {
     if (*f.owner_id) {
-      TING_RETURN_IF_ERROR(existsInTenant(s, "users", tenant, **f.owner_id, "owner_id", "user"));
+      TING_RETURN_IF_ERROR(checks.add("users", **f.owner_id, "owner_id", "user"));
     }
     w.owner_id = *f.owner_id;
   }
@@ -180,6 +200,13 @@ Status applyFields(store::Tx& tx, WorkOrder& w, const WorkOrderFields& f) {
   return Status::ok();
 }
 
+Status applyFields(store::Tx& tx, WorkOrder& w, const WorkOrderFields& f) {
+  TenantChecks checks(tx.session(), tx.actor().tenant_id);
+  TING_RETURN_IF_ERROR(applyFieldsLater(w, f, checks));
+  TING_RETURN_IF_ERROR(tx.session().flush());
+  return checks.verify();
+}
+
 Status linkCalls(store::Tx& tx, WorkOrder& w, const std::vector<std::string>& calls) {
   if (calls.size() > kMaxLinkedCalls) {
     return invalidValue("at most 50 linked calls", "call_ids");
@@ -197,9 +224,9 @@ Status linkCalls(store::Tx& tx, WorkOrder& w, const std::vector<std::string>& ca
     }
   }
   TING_RETURN_IF_ERROR(
-      tx.session().exec("DELETE FROM work_order_calls WHERE work_order_id = ?", {w.id}));
+      tx.session().defer("DELETE FROM work_order_calls WHERE work_order_id = ?", {w.id}));
   for (const auto& c : unique) {
-    TING_RETURN_IF_ERROR(tx.session().exec(
+    TING_RETURN_IF_ERROR(tx.session().defer(
         "INSERT INTO work_order_calls (tenant_id, work_order_id, call_ref, linked_at) VALUES (?, "
         "?, ?, ?)",
         {w.tenant_id, w.id, c, tx.now()}));
@@ -247,13 +274,16 @@ void emitChange(store::Tx& tx, const WorkOrder& w, const std::string& name) {
 }
 
 Result<std::int64_t> nextNumber(store::Tx& tx, std::int64_t day) {
+  // Reserved on its own (see store::Session::queryAutonomous): concurrent
+  // creates do not queue on the day's counter row until each commits.
   TING_ASSIGN_OR_RETURN(
-      store::Row row,
-      tx.session().queryOne("INSERT INTO work_order_counters (tenant_id, day, last) VALUES (?, "
-                            "?, 1) ON CONFLICT (tenant_id, day) DO UPDATE SET last = "
-                            "work_order_counters.last + 1 RETURNING last",
-                            {tx.actor().tenant_id, day}));
-  return row.integer(0);
+      store::Rows rows,
+      tx.session().queryAutonomous("INSERT INTO work_order_counters (tenant_id, day, last) VALUES "
+                                   "(?, ?, 1) ON CONFLICT (tenant_id, day) DO UPDATE SET last = "
+                                   "work_order_counters.last + 1 RETURNING last",
+                                   {tx.actor().tenant_id, day}));
+  if (rows.empty()) return internalError("work-order counter returned nothing");
+  return rows[0].integer(0);
 }
 
 Result<int> customerVipLevel(store::Session& s, const WorkOrder& w) {
@@ -445,7 +475,7 @@ Status saveWorkOrder(store::Tx& tx, const WorkOrder& before, WorkOrder& w,
                      const std::string& action, boost::json::object detail) {
   w.version = before.version + 1;
   w.updated_at = tx.now();
-  TING_RETURN_IF_ERROR(tx.session().exec(
+  TING_RETURN_IF_ERROR(tx.session().defer(
       "UPDATE work_orders SET type = ?, category_id = ?, complainant_type = ?, priority = ?, "
       "channel = ?, state = ?, close_reason = ?, customer_id = ?, subject = ?, description = ?, "
       "desired_remedy = ?, promised_reply_at = ?, owner_id = ?, department = ?, "
@@ -490,7 +520,7 @@ Status saveWorkOrder(store::Tx& tx, const WorkOrder& before, WorkOrder& w,
        w.tenant_id}));
   boost::json::object diff = changes(before, w);
   if (!detail.empty()) diff["detail"] = std::move(detail);
-  return tx.session().exec(
+  return tx.session().defer(
       "INSERT INTO work_order_history (tenant_id, work_order_id, at, actor_id, actor, action, "
       "from_state, to_state, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {w.tenant_id, w.id, tx.now(),
@@ -501,33 +531,59 @@ Status saveWorkOrder(store::Tx& tx, const WorkOrder& before, WorkOrder& w,
 
 Result<WorkOrder> createWorkOrder(store::Tx& tx, const WorkOrderFields& fields) {
   const std::int64_t tenant = tx.actor().tenant_id;
+  store::Session& s = tx.session();
   WorkOrder w;
   w.tenant_id = tenant;
   w.type = "complaint";
   w.priority = "normal";
   w.channel = "phone";
   if (tx.actor().user_id) w.owner_id = tx.actor().user_id;
-  TING_RETURN_IF_ERROR(applyFields(tx, w, fields));
+  // Everything a create reads goes to the database in one round trip: the
+  // ids the request names, the tenant's settings, SLA policies and
+  // categories, the customer's VIP level and their latest work order of the
+  // same category (a repeat).
+  TenantChecks checks(s, tenant);
+  TING_RETURN_IF_ERROR(applyFieldsLater(w, fields, checks));
   if (w.subject.empty()) return invalidValue("subject is required", "subject");
-  TING_ASSIGN_OR_RETURN(Settings settings, loadSettings(tx.session(), tenant));
+  Settings settings;
+  std::vector<SlaPolicy> policies;
+  std::vector<Category> categories;
+  TING_RETURN_IF_ERROR(loadSettingsLater(s, tenant, settings));
+  TING_RETURN_IF_ERROR(listPoliciesLater(s, tenant, policies));
+  if (w.category_id) TING_RETURN_IF_ERROR(listCategoriesLater(s, tenant, categories));
+  int vip = 0;
+  std::optional<std::int64_t> latest_id;
+  UnixMillis latest_at = 0;
+  if (w.customer_id) {
+    TING_RETURN_IF_ERROR(s.defer("SELECT vip_level FROM customers WHERE tenant_id = ? AND id = ?",
+                                 {tenant, *w.customer_id}, [&vip](store::Rows& rows) {
+                                   if (!rows.empty()) vip = static_cast<int>(rows[0].integer(0));
+                                 }));
+    if (w.category_id) {
+      TING_RETURN_IF_ERROR(s.defer(
+          "SELECT id, created_at FROM work_orders WHERE tenant_id = ? AND customer_id = ? AND "
+          "category_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+          {tenant, *w.customer_id, *w.category_id}, [&](store::Rows& rows) {
+            if (rows.empty()) return;
+            latest_id = rows[0].integer(0);
+            latest_at = rows[0].integer(1);
+          }));
+    }
+  }
+  TING_RETURN_IF_ERROR(s.flush());
+  TING_RETURN_IF_ERROR(checks.verify());
   const std::int64_t day = localDayIn(settings.time_zone, tx.now());
-  TING_ASSIGN_OR_RETURN(std::int64_t n, nextNumber(tx, day));
-  w.reference = formatReference(w.type, day, n);
   w.created_at = w.updated_at = tx.now();
   if (tx.actor().user_id) w.created_by = tx.actor().user_id;
   // A repeat: the same customer and category within the tenant's window.
-  if (w.customer_id && w.category_id) {
-    TING_ASSIGN_OR_RETURN(
-        store::Rows rows,
-        tx.session().query("SELECT id FROM work_orders WHERE tenant_id = ? AND customer_id = ? "
-                           "AND category_id = ? AND created_at >= ? ORDER BY created_at DESC, "
-                           "id DESC LIMIT 1",
-                           {tenant, *w.customer_id, *w.category_id,
-                            tx.now() - settings.repeat_window_days * kDay}));
-    if (!rows.empty()) w.repeat_of = rows[0].integer(0);
+  if (latest_id && latest_at >= tx.now() - settings.repeat_window_days * kDay) {
+    w.repeat_of = latest_id;
   }
-  TING_ASSIGN_OR_RETURN(int vip, customerVipLevel(tx.session(), w));
-  TING_ASSIGN_OR_RETURN(ClockPlan plan, planClocks(tx, w, vip));
+  TING_ASSIGN_OR_RETURN(ClockPlan plan, planClocks(tx, w, vip, policies, categories));
+  // Numbered once everything is checked: a create that fails after this
+  // leaves a gap in the day's references on PostgreSQL.
+  TING_ASSIGN_OR_RETURN(std::int64_t n, nextNumber(tx, day));
+  w.reference = formatReference(w.type, day, n);
   TING_ASSIGN_OR_RETURN(
       store::Row row,
       tx.session().queryOne(
@@ -546,7 +602,7 @@ Result<WorkOrder> createWorkOrder(store::Tx& tx, const WorkOrderFields& fields) 
   w.id = row.integer(0);
   if (fields.call_ids) TING_RETURN_IF_ERROR(linkCalls(tx, w, *fields.call_ids));
   TING_RETURN_IF_ERROR(startPlannedClocks(tx, w, plan));
-  TING_RETURN_IF_ERROR(tx.session().exec(
+  TING_RETURN_IF_ERROR(tx.session().defer(
       "INSERT INTO work_order_history (tenant_id, work_order_id, at, actor_id, actor, action, "
       "to_state, changes) VALUES (?, ?, ?, ?, ?, 'create', 'new', ?)",
       {tenant, w.id, tx.now(),

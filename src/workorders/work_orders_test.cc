@@ -532,8 +532,7 @@ TEST_P(WorkOrdersTest, RaisingThePriorityRechoosesThePolicyFromTheOriginalStart)
   WorkOrderFields subject;
   subject.subject = "Billed twice, twice";
   ASSERT_TRUE(
-      write(a_, agent_, [&](store::Tx& tx) { return updateWorkOrder(tx, w->id, subject); })
-          .isOk());
+      write(a_, agent_, [&](store::Tx& tx) { return updateWorkOrder(tx, w->id, subject); }).isOk());
   EXPECT_EQ(eventKinds(sla(w->id), "policy"), (std::vector<std::string>{"policy_changed"}));
 }
 
