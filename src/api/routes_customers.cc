@@ -293,14 +293,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                                  std::ios::binary | std::ios::trunc);
                TING_ASSIGN_OR_RETURN(std::size_t rows,
                                      crm::exportCustomers(store, tenant, options, out));
-               // A copy of personal data leaving Ting: on the record.
-               TING_RETURN_IF_ERROR(store.write(actor, [&](store::Tx& tx) -> Status {
-                 return tx.audit({.entity = "customer",
-                                  .entity_id = "",
-                                  .action = "export",
-                                  .after_json = boost::json::serialize(
-                                      boost::json::object{{"rows", rows}})});
-               }));
+               TING_RETURN_IF_ERROR(crm::auditExport(store, actor, filter, rows));
                return boost::json::object{{"rows", rows}};
              });
          if (!job.isOk()) return job.status();

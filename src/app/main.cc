@@ -16,6 +16,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "crm/customer_export.h"
 #include "crm/customer_import.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
@@ -39,6 +40,7 @@ Commands:
   backup DEST           consistent online copy of the data directory into DEST
   ivr validate FILE     check an IVR flow file and list every problem in it
   import customers FILE import customers from a CSV file into a tenant
+  export customers FILE export a tenant's customers to a CSV file
   version               print the version
   help [config]         this text, or the reference of every configuration key
 
@@ -106,7 +108,8 @@ Exit code 0 when the flow is fine ("ok: N nodes"), 1 when it has problems,
 2 when the file cannot be read.
 )";
 
-constexpr const char* kImportHelp = R"help(Usage: ting import customers FILE.csv --tenant SLUG [--report FILE]
+constexpr const char* kImportHelp =
+    R"help(Usage: ting import customers FILE.csv --tenant SLUG [--report FILE]
 
 Imports customers from a CSV file (UTF-8, with or without a byte order mark)
 into the tenant. The first line names the columns: name, phone, email,
@@ -122,6 +125,23 @@ rejected row (line, field, error) and goes to --report or to
 processed, 2 when it could not be read or has no usable header line.
 )help";
 
+constexpr const char* kExportHelp =
+    R"help(Usage: ting export customers FILE.csv --tenant SLUG [--tag TAG] [--vip yes|no]
+                 [--search TEXT] [--owner USER]
+
+Writes the tenant's customers, oldest first, to FILE (- for standard output)
+in the form `ting import customers` reads back: UTF-8 with a byte order mark,
+columns name, phone (every number, separated by ;), email, company, tags,
+address, notes, vip_level, owner (username), created_at, then one column per
+custom field. --tag, --vip, --search (a part of the name, company, number or
+e-mail) and --owner (username or staff number) choose which customers. The
+file appears whole or not at all. The export is audited. Safe while the server
+runs on the same data directory.
+Prints "exported N (file: PATH)" (to standard error when FILE is -). Exit code
+0 when the file was written, 2 on a bad option or unknown tenant, 1 when the
+file cannot be written.
+)help";
+
 constexpr const char* kVersionHelp = "Usage: ting version\n\nPrints the version.\n";
 
 struct CommandLine {
@@ -133,8 +153,9 @@ struct CommandLine {
 };
 
 // Command options that take a value, besides the configuration flags.
-const std::vector<std::string> kValueOptions = {"--tenant", "--role", "--password",
-                                                "--display-name", "--phone", "--report"};
+const std::vector<std::string> kValueOptions = {
+    "--tenant", "--role", "--password", "--display-name", "--phone",
+    "--report", "--tag",  "--vip",      "--search",       "--owner"};
 const std::vector<std::string> kSwitchOptions = {"--password-stdin"};
 
 bool parseArgs(int argc, char** argv, CommandLine& cl, std::string& error) {
@@ -445,7 +466,8 @@ int runImport(const Config& config, const CommandLine& cl) {
     ::gmtime_r(&now, &tm);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    out = fs::path(config.data_dir) / "imports" / ("customers-" + std::string(stamp) + "-report.csv");
+    out =
+        fs::path(config.data_dir) / "imports" / ("customers-" + std::string(stamp) + "-report.csv");
   }
   fs::create_directories(out.parent_path().empty() ? fs::path(".") : out.parent_path(), ec);
   std::ofstream report_file(out, std::ios::binary | std::ios::trunc);
@@ -455,6 +477,84 @@ int runImport(const Config& config, const CommandLine& cl) {
   }
   std::printf("imported %zu, rejected %zu (report: %s)\n", report->imported, report->rejected,
               out.string().c_str());
+  return 0;
+}
+
+int runExport(const Config& config, const CommandLine& cl) {
+  namespace fs = std::filesystem;
+  using namespace ting;
+  if (cl.positional.size() != 3 || cl.positional[1] != "customers") {
+    std::fputs(kExportHelp, stderr);
+    return 2;
+  }
+  const std::string& file = cl.positional[2];
+  const bool to_stdout = file == "-";
+  crm::ExportOptions options;
+  if (auto it = cl.options.find("--tag"); it != cl.options.end()) options.filter.tag = it->second;
+  if (auto it = cl.options.find("--search"); it != cl.options.end()) options.filter.q = it->second;
+  if (auto it = cl.options.find("--vip"); it != cl.options.end()) {
+    if (it->second == "yes" || it->second == "true") {
+      options.filter.vip = true;
+    } else if (it->second == "no" || it->second == "false") {
+      options.filter.vip = false;
+    } else {
+      std::fprintf(stderr, "ting: --vip takes yes or no, not '%s'\n", it->second.c_str());
+      return 2;
+    }
+  }
+  auto opened = openTenant(config, cl);
+  if (!opened.isOk()) return fail(opened.status());
+  store::Store& st = opened->first->store();
+  const identity::Tenant& tenant = opened->second;
+  const store::Actor actor{tenant.id, 0, "cli", "cli"};
+  if (auto it = cl.options.find("--owner"); it != cl.options.end()) {
+    Status s = st.read([&](store::Session& session) -> Status {
+      TING_ASSIGN_OR_RETURN(options.filter.owner_id,
+                            crm::findOwner(session, tenant.id, it->second));
+      return Status::ok();
+    });
+    if (!s.isOk()) return fail(s);
+  }
+  std::size_t shown = 0;
+  options.progress = [&shown](std::size_t done, std::size_t total) {
+    if (done < shown + 10'000 && done < total) return;
+    shown = done;
+    std::fprintf(stderr, "%zu customers (%zu%%)\n", done, total == 0 ? 100 : done * 100 / total);
+  };
+  // Written beside the destination, then renamed over it: a reader never
+  // sees half a file, and a failed export leaves none.
+  const fs::path dest(file);
+  const fs::path part = dest.string() + ".part";
+  Result<std::size_t> rows = std::size_t{0};
+  if (to_stdout) {
+    rows = crm::exportCustomers(st, tenant.id, options, std::cout);
+  } else {
+    std::ofstream out(part, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      std::fprintf(stderr, "ting: cannot write %s\n", part.string().c_str());
+      return 1;
+    }
+    rows = crm::exportCustomers(st, tenant.id, options, out);
+    out.close();
+    if (rows.isOk() && !out) rows = unavailable("the export file cannot be written");
+  }
+  // On the record before the file is there to take away.
+  if (rows.isOk()) {
+    Status audited = crm::auditExport(st, actor, options.filter, *rows);
+    if (!audited.isOk()) rows = audited;
+  }
+  if (!to_stdout) {
+    std::error_code ec;
+    if (rows.isOk()) fs::rename(part, dest, ec);
+    if (ec)
+      rows = unavailable("cannot rename " + part.string() + " to " + file + ": " + ec.message());
+    if (!rows.isOk()) fs::remove(part, ec);
+  }
+  if (!rows.isOk()) {
+    std::fprintf(stderr, "ting: %s: %s\n", file.c_str(), rows.status().message().c_str());
+    return 1;
+  }
+  std::fprintf(to_stdout ? stderr : stdout, "exported %zu (file: %s)\n", *rows, file.c_str());
   return 0;
 }
 
@@ -523,7 +623,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, const char*> help = {
       {"serve", kServeHelp},   {"migrate", kMigrateHelp}, {"user", kUserHelp},
       {"backup", kBackupHelp}, {"ivr", kIvrHelp},         {"version", kVersionHelp},
-      {"import", kImportHelp}};
+      {"import", kImportHelp}, {"export", kExportHelp}};
   auto h = help.find(command);
   if (h == help.end()) {
     std::fprintf(stderr, "ting: unknown command '%s' (see ting --help)\n", command.c_str());
@@ -548,5 +648,6 @@ int main(int argc, char** argv) {
   if (command == "migrate") return runMigrate(config);
   if (command == "user") return runUser(config, cl);
   if (command == "import") return runImport(config, cl);
+  if (command == "export") return runExport(config, cl);
   return runBackup(config, cl);
 }

@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <map>
 #include <set>
 
@@ -13,9 +12,9 @@ namespace ting::crm {
 
 namespace {
 
-const std::vector<std::string> kFixedColumns = {
-    "name", "phone", "email", "company", "tags", "address", "notes", "vip_level", "owner",
-    "created_at"};
+const std::vector<std::string> kFixedColumns = {"name",  "phone",     "email", "company",
+                                                "tags",  "address",   "notes", "vip_level",
+                                                "owner", "created_at"};
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -59,8 +58,8 @@ Result<std::size_t> exportCustomers(store::Store& store, std::int64_t tenant_id,
       if (ec || !v.is_object()) continue;
       for (const auto& [k, value] : v.as_object()) custom_names.insert(std::string(k));
     }
-    TING_ASSIGN_OR_RETURN(auto users,
-                          s.query("SELECT id, username FROM users WHERE tenant_id = ?", {tenant_id}));
+    TING_ASSIGN_OR_RETURN(
+        auto users, s.query("SELECT id, username FROM users WHERE tenant_id = ?", {tenant_id}));
     for (const auto& r : users) usernames[r.integer(0)] = r.text(1);
     return Status::ok();
   }));
@@ -84,22 +83,18 @@ Result<std::size_t> exportCustomers(store::Store& store, std::int64_t tenant_id,
     }));
     for (const auto& c : customers) {
       std::vector<std::string> numbers;
-      for (const auto& p : c.phones) numbers.push_back(options.mask_phones ? maskPhone(p.number) : p.number);
+      for (const auto& p : c.phones)
+        numbers.push_back(options.mask_phones ? maskPhone(p.number) : p.number);
       std::string owner;
       if (c.owner_id) {
         auto it = usernames.find(*c.owner_id);
         if (it != usernames.end()) owner = it->second;
       }
-      std::vector<std::string> row = {c.name,
-                                      join(numbers),
-                                      c.email,
-                                      c.company,
-                                      join(c.tags),
-                                      c.address,
-                                      c.notes,
-                                      std::to_string(c.vip_level),
-                                      owner,
-                                      formatTimestamp(c.created_at)};
+      std::vector<std::string> row = {c.name,       join(numbers),
+                                      c.email,      c.company,
+                                      join(c.tags), c.address,
+                                      c.notes,      std::to_string(c.vip_level),
+                                      owner,        formatTimestamp(c.created_at)};
       for (const auto& name : custom_names) {
         auto it = c.custom_fields.find(name);
         row.push_back(it == c.custom_fields.end() ? "" : cellOf(it->value()));
@@ -114,6 +109,21 @@ Result<std::size_t> exportCustomers(store::Store& store, std::int64_t tenant_id,
   out.flush();
   if (!out) return unavailable("the export file cannot be written");
   return done;
+}
+
+Status auditExport(store::Store& store, const store::Actor& actor, const CustomerFilter& filter,
+                   std::size_t rows) {
+  boost::json::object after{{"rows", rows}};
+  if (!filter.tag.empty()) after["tag"] = filter.tag;
+  if (filter.vip) after["vip"] = *filter.vip;
+  if (!filter.q.empty()) after["q"] = filter.q;
+  if (filter.owner_id) after["owner_id"] = *filter.owner_id;
+  return store.write(actor, [&](store::Tx& tx) -> Status {
+    return tx.audit({.entity = "customer",
+                     .entity_id = "",
+                     .action = "export",
+                     .after_json = boost::json::serialize(after)});
+  });
 }
 
 }  // namespace ting::crm

@@ -28,4 +28,9 @@ struct ExportOptions {
 Result<std::size_t> exportCustomers(store::Store& store, std::int64_t tenant_id,
                                     const ExportOptions& options, std::ostream& out);
 
+// A copy of personal data leaving Ting goes on the record: the audit entry of
+// an export, with how many customers and the filter that chose them.
+Status auditExport(store::Store& store, const store::Actor& actor, const CustomerFilter& filter,
+                   std::size_t rows);
+
 }  // namespace ting::crm

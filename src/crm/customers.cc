@@ -170,19 +170,23 @@ Status applyOwner(store::Session& s, Customer& c, const CustomerFields& f) {
       c.owner_id.reset();
       return Status::ok();
     }
-    TING_ASSIGN_OR_RETURN(auto rows, s.query("SELECT id FROM users WHERE tenant_id = ? AND "
-                                             "(username = ? OR sip_extension = ?) ORDER BY id "
-                                             "LIMIT 1",
-                                             {c.tenant_id, who, who}));
-    if (rows.empty()) {
-      return invalidValue("no user with username or staff number '" + who + "'", "owner");
-    }
-    c.owner_id = rows[0].integer(0);
+    TING_ASSIGN_OR_RETURN(c.owner_id, findOwner(s, c.tenant_id, who));
   }
   return Status::ok();
 }
 
 }  // namespace
+
+Result<std::int64_t> findOwner(store::Session& s, std::int64_t tenant_id, const std::string& who) {
+  TING_ASSIGN_OR_RETURN(auto rows, s.query("SELECT id FROM users WHERE tenant_id = ? AND "
+                                           "(username = ? OR sip_extension = ?) ORDER BY id "
+                                           "LIMIT 1",
+                                           {tenant_id, who, who}));
+  if (rows.empty()) {
+    return invalidValue("no user with username or staff number '" + who + "'", "owner");
+  }
+  return rows[0].integer(0);
+}
 
 boost::json::object toJson(const Customer& c, bool mask_phones) {
   boost::json::array phones;

@@ -80,6 +80,10 @@ Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFi
 // `files` for the caller to remove once the transaction has committed.
 Status deleteCustomer(store::Tx& tx, std::int64_t id, std::vector<std::string>* files = nullptr);
 
+// The tenant's user with `who` as username or staff number (an owner as
+// imports and exports name one); kInvalidValue naming `owner` otherwise.
+Result<std::int64_t> findOwner(store::Session& s, std::int64_t tenant_id, const std::string& who);
+
 struct CustomerFilter {
   std::string phone;  // any of the customer's numbers, however written
   std::optional<bool> vip;

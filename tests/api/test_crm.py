@@ -206,6 +206,73 @@ def test_import_command_while_the_server_runs(server_factory, tmp_path):
     assert out.returncode != 0 and "no tenant" in out.stderr, out.stderr
 
 
+def test_export_command_writes_what_the_import_reads_back(server_factory, tmp_path):
+    srv = server_factory(name="export")
+    admin = srv.role_token("admin")
+    tag = T.uniq("cliexp")
+    users = {u["username"]: u for u in T.expect(srv.api(
+        "GET", "/api/v1/users", token=admin, query={"limit": 100}), 200)["items"]}
+    numbers = [unique_mobile(), unique_mobile()]
+    T.create_customer(srv, admin, name=f"{tag} 张伟", phones=[numbers[0], "021-62345678"],
+                      tags=[tag, "投诉"], vip_level=2, owner_id=users["1002"]["id"],
+                      custom_fields={"合同号": "HT-77"})
+    T.create_customer(srv, admin, name=f"{tag} Plain", phone=numbers[1], tags=[tag])
+    T.create_customer(srv, admin, name=f"{tag}-other", phone=unique_mobile())
+
+    dest = tmp_path / "out" / "customers.csv"
+    dest.parent.mkdir()
+    out = srv.cli("export", "customers", str(dest), "--tenant", "demo", "--tag", tag)
+    assert out.returncode == 0, (out.stdout, out.stderr)
+    assert out.stdout.strip().splitlines()[-1] == f"exported 2 (file: {dest})", out.stdout
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["customers.csv"]  # no .part left
+    raw = dest.read_bytes().decode("utf-8")
+    assert raw.startswith("\ufeff"), raw[:10]
+    lines = [x for x in raw[1:].split("\r\n") if x]
+    assert lines[0] == ("name,phone,email,company,tags,address,notes,vip_level,owner,created_at,"
+                        "合同号"), lines[0]
+    assert len(lines) == 3 and lines[1].startswith(f"{tag} 张伟,"), lines
+    assert f"{numbers[0]};021-62345678" in lines[1] and ",2,1002," in lines[1], lines[1]
+
+    # Filters: VIPs only, an owner by staff number, a search; standard output.
+    out = srv.cli("export", "customers", "-", "--tenant", "demo", "--tag", tag, "--vip", "no")
+    assert out.returncode == 0, out.stderr
+    assert [x.split(",")[0] for x in out.stdout.lstrip("\ufeff").splitlines()[1:]] == [
+        f"{tag} Plain"], out.stdout
+    assert out.stderr.strip().splitlines()[-1] == "exported 1 (file: -)", out.stderr
+    out = srv.cli("export", "customers", "-", "--tenant", "demo", "--owner", "1002",
+                  "--search", tag)
+    assert out.returncode == 0 and f"{tag} 张伟" in out.stdout and "Plain" not in out.stdout, out
+
+    # Read back after deleting the cards: the same customers come out.
+    for c in T.expect(srv.api("GET", "/api/v1/customers", token=admin,
+                              query={"tag": tag}), 200)["items"]:
+        T.expect(srv.api("DELETE", f"/api/v1/customers/{c['id']}", token=admin), 204)
+    out = srv.cli("import", "customers", str(dest), "--tenant", "demo")
+    assert out.returncode == 0 and "imported 2, rejected 0" in out.stdout, (out.stdout, out.stderr)
+    back = {c["name"]: c for c in T.expect(srv.api(
+        "GET", "/api/v1/customers", token=admin, query={"tag": tag}), 200)["items"]}
+    zhang = back[f"{tag} 张伟"]
+    assert [p["e164"] for p in zhang["phones"]] == ["+86" + numbers[0], "+862162345678"], zhang
+    assert zhang["owner_id"] == users["1002"]["id"] and zhang["vip_level"] == 2, zhang
+    assert zhang["custom_fields"] == {"合同号": "HT-77"}, zhang
+
+    # On the record, with the filter.
+    audit = T.expect(srv.api("GET", "/api/v1/audit", token=admin,
+                             query={"action": "export", "limit": 10}), 200)["items"]
+    assert {"rows": 2, "tag": tag} in [a["after"] for a in audit if a["actor"] == "cli"], audit
+
+    # Bad options, an unknown owner or tenant, a file that cannot be written.
+    out = srv.cli("export", "customers", "-", "--tenant", "demo", "--vip", "maybe")
+    assert out.returncode == 2 and "--vip" in out.stderr, out.stderr
+    out = srv.cli("export", "customers", "-", "--tenant", "demo", "--owner", "nobody")
+    assert out.returncode == 2 and "no user" in out.stderr, out.stderr
+    out = srv.cli("export", "customers", "-", "--tenant", "nope")
+    assert out.returncode == 2 and "no tenant" in out.stderr, out.stderr
+    out = srv.cli("export", "customers", str(tmp_path / "missing" / "x.csv"), "--tenant", "demo")
+    assert out.returncode == 1 and "cannot write" in out.stderr, out.stderr
+    assert not (tmp_path / "missing").exists()
+
+
 def test_duplicates_are_found_and_merged(shared, tok):
     admin = tok("admin")
     mobile = unique_mobile()
