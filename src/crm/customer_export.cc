@@ -119,10 +119,11 @@ Status auditExport(store::Store& store, const store::Actor& actor, const Custome
   if (!filter.q.empty()) after["q"] = filter.q;
   if (filter.owner_id) after["owner_id"] = *filter.owner_id;
   return store.write(actor, [&](store::Tx& tx) -> Status {
-    return tx.audit({.entity = "customer",
-                     .entity_id = "",
-                     .action = "export",
-                     .after_json = boost::json::serialize(after)});
+    store::AuditEntry entry;
+    entry.entity = "customer";
+    entry.action = "export";
+    entry.after_json = boost::json::serialize(after);
+    return tx.audit(entry);
   });
 }
 

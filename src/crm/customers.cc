@@ -546,6 +546,25 @@ Result<Customer> mergeCustomers(store::Tx& tx, std::int64_t into, std::int64_t f
   TING_RETURN_IF_ERROR(tx.session().exec(
       "UPDATE customer_attachments SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?",
       {into, tenant, from}));
+  // The source's calls and work orders now belong to the kept card: its
+  // timeline, screen pop and repeat detection see them. Each work order's
+  // history says so, and its new version makes a stale edit a conflict.
+  TING_RETURN_IF_ERROR(tx.session().exec(
+      "UPDATE calls SET customer_id = ? WHERE tenant_id = ? AND customer_id = ?",
+      {into, tenant, from}));
+  TING_RETURN_IF_ERROR(tx.session().exec(
+      "INSERT INTO work_order_history (tenant_id, work_order_id, at, actor_id, actor, action, "
+      "from_state, to_state, changes) SELECT tenant_id, id, ?, ?, ?, 'customer_merged', state, "
+      "state, ? FROM work_orders WHERE tenant_id = ? AND customer_id = ?",
+      {tx.now(), tx.actor().user_id ? store::Value(tx.actor().user_id) : store::nullValue(),
+       tx.actor().name,
+       boost::json::serialize(
+           boost::json::object{{"customer_id", boost::json::array{from, into}}}),
+       tenant, from}));
+  TING_RETURN_IF_ERROR(tx.session().exec(
+      "UPDATE work_orders SET customer_id = ?, updated_at = ?, version = version + 1 WHERE "
+      "tenant_id = ? AND customer_id = ?",
+      {into, tx.now(), tenant, from}));
   // The source's rows go first: its numbers then belong to the target.
   TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_phones WHERE customer_id = ?", {from}));
   TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM customer_tags WHERE customer_id = ?", {from}));

@@ -288,6 +288,9 @@ def test_duplicates_are_found_and_merged(shared, tok):
                     200)["items"]
     reasons = {d["customer"]["id"]: d["reasons"] for d in dups}
     assert reasons == {a["id"]: ["phone"], c["id"]: ["email"]}, reasons
+    # A complaint filed against the card that goes away.
+    w = T.expect(shared.api("POST", "/api/v1/work-orders", token=admin,
+                            json={"subject": T.uniq("合并投诉 "), "customer_id": b["id"]}), 201)
     merged = T.expect(shared.api("POST", f"/api/v1/customers/{a['id']}/merge", token=admin,
                                  json={"from": b["id"]}), 200)
     assert [p["e164"] for p in merged["phones"]] == ["+86" + mobile, "+861087654321"], merged
@@ -299,6 +302,16 @@ def test_duplicates_are_found_and_merged(shared, tok):
     got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
                               query={"number": "010-87654321"}), 200)
     assert [x["id"] for x in got["items"]] == [a["id"]], got
+    # Its work order now belongs to the kept card, on the record, in its timeline.
+    moved = T.expect(shared.api("GET", f"/api/v1/work-orders/{w['id']}", token=admin), 200)
+    assert moved["customer_id"] == a["id"] and moved["version"] == w["version"] + 1, moved
+    hist = T.expect(shared.api("GET", f"/api/v1/work-orders/{w['id']}/history", token=admin),
+                    200)["items"]
+    assert hist[-1]["action"] == "customer_merged", hist
+    assert hist[-1]["changes"] == {"customer_id": [b["id"], a["id"]]}, hist[-1]
+    timeline = T.expect(shared.api("GET", f"/api/v1/customers/{a['id']}/timeline", token=admin),
+                        200)["items"]
+    assert [e["work_order_id"] for e in timeline if e["type"] == "work_order"] == [w["id"]]
     audit = T.expect(shared.api("GET", "/api/v1/audit", token=admin,
                                 query={"entity_id": a["id"], "action": "merge"}), 200)["items"]
     assert audit and audit[0]["before"]["from"]["id"] == b["id"], audit
