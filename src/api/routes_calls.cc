@@ -10,6 +10,7 @@
 #include "api/json_body.h"
 #include "api/list_params.h"
 #include "calls/call_control.h"
+#include "crm/phone.h"
 #include "sip/sip_stack.h"
 
 namespace ting::api {
@@ -31,12 +32,15 @@ constexpr const char* kCallColumns =
     "flow_id, flow_version, recording_deleted_at, queue, agent_staff_no, satisfaction, "
     "parent_ref";
 
-boost::json::object callJson(const store::Row& r, bool with_path) {
+// A call as the API shows it; `mask` hides the numbers (the caller's and, on
+// outbound calls, the customer's) from roles that need not see them.
+boost::json::object callJson(const store::Row& r, bool with_path, bool mask) {
+  auto number = [mask](const std::string& n) { return mask ? crm::maskPhone(n) : n; };
   boost::json::object o{
       {"id", r.text(1)},
       {"direction", r.text(2)},
-      {"from", r.text(3)},
-      {"to", r.text(4)},
+      {"from", number(r.text(3))},
+      {"to", number(r.text(4))},
       {"did", r.text(5)},
       {"state", r.text(6)},
       {"arrived_at", columnTime(r, 7)},
@@ -128,8 +132,10 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
              q.filter_params.emplace_back(v);
            }
          }
-         return pageResponse(ctx.store, q, params,
-                             [](const store::Row& r) { return callJson(r, false); });
+         const bool mask = identity::masksPhoneNumbers(call.principal->role);
+         return pageResponse(ctx.store, q, params, [mask](const store::Row& r) {
+           return callJson(r, false, mask);
+         });
        },
        {.summary = "Calls of your tenant, in progress and finished, newest first.",
         .tag = "calls",
@@ -142,10 +148,14 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
               [&ctx](Call& call) -> Result<Response> {
                 if (ctx.calls == nullptr) return unavailable("telephony is not running");
                 boost::json::array items;
+                const bool mask = identity::masksPhoneNumbers(call.principal->role);
+                auto number = [mask](const std::string& n) {
+                  return mask ? crm::maskPhone(n) : n;
+                };
                 for (const auto& c : ctx.calls->activeCalls(call.principal->tenant_id)) {
                   items.push_back({{"id", c.ref},
-                                   {"from", c.from_number},
-                                   {"to", c.to_number},
+                                   {"from", number(c.from_number)},
+                                   {"to", number(c.to_number)},
                                    {"did", c.did},
                                    {"state", c.state},
                                    {"ivr_node", c.ivr_node},
@@ -164,7 +174,7 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
               [&ctx](Call& call) -> Result<Response> {
                 const std::int64_t tenant = call.principal->tenant_id;
                 TING_ASSIGN_OR_RETURN(auto row, findCall(ctx, tenant, call.path_params.at(0)));
-                auto body = callJson(row, true);
+                auto body = callJson(row, true, identity::masksPhoneNumbers(call.principal->role));
                 // The calls placed for this one (a queued callback's dialling).
                 boost::json::array legs;
                 TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {

@@ -9,8 +9,8 @@ using identity::Role;
 
 const std::vector<TopicRule>& topicRules() {
   static const std::vector<TopicRule> kRules = {
-      {"customers",
-       {Role::kAgent, Role::kTeamLead, Role::kQaInspector, Role::kSupervisor, Role::kAdmin}},
+      // Not QA inspectors: the cards carry whole phone numbers.
+      {"customers", {Role::kAgent, Role::kTeamLead, Role::kSupervisor, Role::kAdmin}},
       {"users", {Role::kTeamLead, Role::kSupervisor, Role::kAdmin}},
       {"agents", {Role::kAgent, Role::kTeamLead, Role::kSupervisor, Role::kAdmin}},
       {"calls", {Role::kAgent, Role::kTeamLead, Role::kSupervisor, Role::kAdmin}},
@@ -87,9 +87,12 @@ Result<std::set<std::string>> WsHub::resolveTopics(Role role, std::string_view r
 
 WsHub::ClientId WsHub::add(std::weak_ptr<WsClient> client, const identity::Principal& principal,
                            std::set<std::string> topics) {
+  std::string department;
+  if (principal.role == Role::kDepartment && department_of_) department = department_of_(principal);
   std::lock_guard lock(mu_);
   ClientId id = next_id_++;
-  subscribers_.emplace(id, Subscriber{std::move(client), principal, std::move(topics)});
+  subscribers_.emplace(id, Subscriber{std::move(client), principal, std::move(topics),
+                                      std::move(department)});
   return id;
 }
 
@@ -161,21 +164,41 @@ std::string WsHub::handleClientMessage(ClientId id, std::string_view text) {
       boost::json::object{{"type", "subscribed"}, {"topics", toArray(mine)}});
 }
 
+bool WsHub::mayReceive(const Subscriber& s, const DomainEvent& e, const boost::json::value& data) {
+  if (s.principal.role != Role::kDepartment) return true;
+  // Whole work orders only (not notes, approvals or SLA details), and only
+  // while dispatched to their department.
+  if (e.name.rfind("work_order.", 0) != 0 || s.department.empty()) return false;
+  const auto* o = data.if_object();
+  const auto* dept = o ? o->if_contains("department") : nullptr;
+  return o && o->contains("reference") && dept && dept->is_string() &&
+         dept->as_string() == s.department;
+}
+
 void WsHub::onEvent(const DomainEvent& e) {
-  std::shared_ptr<const std::string> message;
+  struct Target {
+    std::shared_ptr<WsClient> client;
+    const Subscriber* subscriber;
+  };
+  std::vector<Target> candidates;
   std::vector<std::shared_ptr<WsClient>> targets;
+  boost::json::value data;
   {
     std::lock_guard lock(mu_);
     for (auto& [id, s] : subscribers_) {
       if (s.principal.tenant_id != e.tenant_id || !s.topics.contains(e.topic)) continue;
-      if (auto c = s.client.lock()) targets.push_back(std::move(c));
+      if (auto c = s.client.lock()) candidates.push_back({std::move(c), &s});
+    }
+    if (candidates.empty()) return;
+    boost::system::error_code ec;
+    data = boost::json::parse(e.data_json, ec);
+    if (ec) data = nullptr;
+    for (auto& t : candidates) {
+      if (mayReceive(*t.subscriber, e, data)) targets.push_back(std::move(t.client));
     }
   }
   if (targets.empty()) return;
-  boost::system::error_code ec;
-  boost::json::value data = boost::json::parse(e.data_json, ec);
-  if (ec) data = nullptr;
-  message = std::make_shared<const std::string>(
+  auto message = std::make_shared<const std::string>(
       boost::json::serialize(boost::json::object{{"type", "event"},
                                                  {"topic", e.topic},
                                                  {"event", e.name},

@@ -3,7 +3,9 @@
 // A client sees only its own tenant's events, and only on topics its role may
 // see. Independent of Beast: connections implement WsClient.
 
+#include <boost/json/value.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -45,6 +47,12 @@ class WsHub {
   static Result<std::set<std::string>> resolveTopics(identity::Role role,
                                                      std::string_view requested);
 
+  // How the department of a department-staff user is found (set by the
+  // server before it accepts connections; without it such users get no
+  // work-order events).
+  using DepartmentLookup = std::function<std::string(const identity::Principal&)>;
+  void setDepartmentLookup(DepartmentLookup lookup) { department_of_ = std::move(lookup); }
+
   using ClientId = std::uint64_t;
   ClientId add(std::weak_ptr<WsClient> client, const identity::Principal& principal,
                std::set<std::string> topics);
@@ -62,7 +70,12 @@ class WsHub {
     std::weak_ptr<WsClient> client;
     identity::Principal principal;
     std::set<std::string> topics;
+    std::string department;  // department staff: theirs, as at connection
   };
+  // Whether `s` may receive `e` beyond tenant and topic: department staff
+  // get only the work-order events of their department's work orders.
+  static bool mayReceive(const Subscriber& s, const DomainEvent& e,
+                         const boost::json::value& data);
   void onEvent(const DomainEvent& event);
 
   EventBus& bus_;
@@ -71,6 +84,7 @@ class WsHub {
   std::unordered_map<ClientId, Subscriber> subscribers_;
   ClientId next_id_ = 1;
   Counter* delivered_;
+  DepartmentLookup department_of_;
 };
 
 }  // namespace ting::api

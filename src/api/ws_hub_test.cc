@@ -75,4 +75,41 @@ TEST(WsHub, ClientMessagesChangeSubscriptions) {
   EXPECT_EQ(hub.clientCount(), 0u);
 }
 
+TEST(WsHub, DepartmentStaffGetOnlyTheirDepartmentsWorkOrders) {
+  EventBus bus;
+  MetricsRegistry metrics;
+  WsHub hub(bus, metrics);
+  hub.setDepartmentLookup([](const identity::Principal& p) {
+    return p.user_id == 1 ? std::string("维修部") : std::string();
+  });
+  auto repairs = std::make_shared<RecordingClient>();
+  auto nobody = std::make_shared<RecordingClient>();
+  auto agent = std::make_shared<RecordingClient>();
+  auto staff = principal(1, Role::kDepartment);
+  staff.user_id = 1;
+  auto unassigned = principal(1, Role::kDepartment);
+  unassigned.user_id = 2;
+  hub.add(repairs, staff, {"work_orders"});
+  hub.add(nobody, unassigned, {"work_orders"});
+  hub.add(agent, principal(1, Role::kAgent), {"work_orders"});
+  bus.publish({"work_orders", "work_order.dispatch", 1, 0,
+               R"({"id":1,"reference":"C20261122-0001","department":"维修部"})"});
+  bus.publish({"work_orders", "work_order.dispatch", 1, 0,
+               R"({"id":2,"reference":"C20261122-0002","department":"账务部"})"});
+  bus.publish({"work_orders", "work_order.note", 1, 0,
+               R"({"work_order_id":1,"reference":"C20261122-0001","visibility":"internal"})"});
+  bus.publish({"work_orders", "approval.requested", 1, 0,
+               R"({"id":5,"reference":"C20261122-0001","department":"维修部"})"});
+  bus.publish({"work_orders", "work_order.sla_breached", 1, 0, R"({"work_order_id":1})"});
+  ASSERT_EQ(repairs->messages.size(), 1u);
+  EXPECT_NE(repairs->messages[0].find("C20261122-0001"), std::string::npos);
+  EXPECT_TRUE(nobody->messages.empty());
+  EXPECT_EQ(agent->messages.size(), 5u);
+}
+
+TEST(WsHub, QaInspectorsDoNotGetCustomerCards) {
+  EXPECT_EQ(WsHub::resolveTopics(Role::kQaInspector, "customers").status().code(),
+            StatusCode::kPermissionDenied);
+}
+
 }  // namespace ting::api

@@ -19,6 +19,7 @@
 #include "server/telephony.h"
 #include "store/migrations/migrations.h"
 #include "workorders/sla_worker.h"
+#include "workorders/work_orders.h"
 
 namespace ting::server {
 
@@ -93,6 +94,15 @@ Status Server::start() {
       storage_->store(), (std::filesystem::path(config_.data_dir) / "jobs").string());
   TING_RETURN_IF_ERROR(jobs_->start());
   hub_ = std::make_unique<api::WsHub>(storage_->bus(), metrics_);
+  hub_->setDepartmentLookup([&store = storage_->store()](const identity::Principal& p) {
+    std::string department;
+    Status s = store.read([&](store::Session& session) -> Status {
+      TING_ASSIGN_OR_RETURN(department, workorders::departmentOf(session, p.tenant_id, p.user_id));
+      return Status::ok();
+    });
+    if (!s.isOk()) spdlog::warn("department of user {}: {}", p.user_id, s.message());
+    return department;
+  });
   router_ = std::make_unique<api::Router>(metrics_, *auth_);
   store::Database& db = storage_->db();
   api_state_ = std::make_unique<ApiState>(

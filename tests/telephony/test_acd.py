@@ -199,6 +199,16 @@ def test_missed_offer_moves_on_then_bridge_recording_and_wrap_up(acd, phones, wo
     # tone on the right channel once bridged.
     call = T.expect(acd.api("GET", f"/api/v1/calls/{call_id}", token=admin(acd)), 200)
     assert call["transfer_target"] == "1002", call
+    # A QA inspector reviews the call without the caller's whole number.
+    qa = acd.role_token("qa_inspector")
+    digits = [c for c in call["from"] if c.isdigit()]
+    assert len(digits) >= 8, call["from"]
+    for seen in (T.expect(acd.api("GET", f"/api/v1/calls/{call_id}", token=qa), 200),
+                 next(c for c in T.expect(acd.api("GET", "/api/v1/calls", token=qa), 200)["items"]
+                      if c["id"] == call_id)):
+        masked = seen["from"]
+        assert len(masked) == len(call["from"]) and "*" in masked, (masked, call["from"])
+        assert masked[-4:] == call["from"][-4:] and masked != call["from"], masked
     files = list((acd.data_dir / "recordings").rglob(f"{call_id}.wav"))
     assert files, "no recording"
     _left, right = read_growing_wav(files[0])
