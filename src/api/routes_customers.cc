@@ -116,19 +116,6 @@ boost::json::object importJson(const crm::ImportReport& report, std::size_t max_
           {"problems_truncated", report.problems.size() > max_problems}};
 }
 
-Status auditImport(store::Store& store, const store::Actor& actor,
-                   const crm::ImportReport& report) {
-  return store.write(actor, [&](store::Tx& tx) -> Status {
-    return tx.audit({.entity = "customer",
-                     .entity_id = "",
-                     .action = "import",
-                     .after_json = boost::json::serialize(
-                         boost::json::object{{"rows", report.rows},
-                                             {"imported", report.imported},
-                                             {"rejected", report.rejected}})});
-  });
-}
-
 std::string attachmentRoot(const ApiContext& ctx) {
   return (std::filesystem::path(ctx.data_dir) / "attachments").string();
 }
@@ -219,7 +206,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
          if (!async) {
            TING_ASSIGN_OR_RETURN(crm::ImportReport report,
                                  crm::importCustomers(ctx.store, call.actor(), call.request.body));
-           TING_RETURN_IF_ERROR(auditImport(ctx.store, call.actor(), report));
+           TING_RETURN_IF_ERROR(crm::auditImport(ctx.store, call.actor(), report));
            return jsonResponse(importJson(report, kMaxReportedProblems));
          }
          if (ctx.jobs == nullptr) return unavailable("background jobs are not running");
@@ -239,7 +226,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                };
                TING_ASSIGN_OR_RETURN(crm::ImportReport report,
                                      crm::importCustomers(store, actor, csv, options));
-               TING_RETURN_IF_ERROR(auditImport(store, actor, report));
+               TING_RETURN_IF_ERROR(crm::auditImport(store, actor, report));
                if (!report.problems.empty()) {
                  std::ofstream out(progress.fileFor("import-report.csv"),
                                    std::ios::binary | std::ios::trunc);

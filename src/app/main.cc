@@ -16,6 +16,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "crm/csv.h"
 #include "crm/customer_export.h"
 #include "crm/customer_import.h"
 #include "identity/tenants.h"
@@ -114,15 +115,18 @@ constexpr const char* kImportHelp =
 Imports customers from a CSV file (UTF-8, with or without a byte order mark)
 into the tenant. The first line names the columns: name, phone, email,
 company, tags (separated by ;), address, notes (or 姓名, 电话, 邮箱, 公司,
-标签, 地址, 备注); any other column becomes a custom field. Several numbers in
+标签, 地址, 备注), vip_level (0-5), owner (a username or staff number) and
+created_at (ignored); any other column becomes a custom field. Several numbers in
 one phone cell are separated by ;. A row with neither a name nor a phone, or
 with a number that is not valid, is rejected and reported; the other rows are
 imported (a bad row never half-applies). Safe while the server runs on the
 same data directory.
 Prints "imported N, rejected M (report: PATH)"; the report lists every
 rejected row (line, field, error) and goes to --report or to
-<data>/imports/customers-<time>-report.csv. Exit code 0 when the file was
-processed, 2 when it could not be read or has no usable header line.
+<data>/imports/customers-<time>-report.csv, with a byte order mark. The
+import is audited. Exit code 0 when the file was processed, 2 when it could
+not be read or has no usable header line, 1 when the report could not be
+written (the customers are imported).
 )help";
 
 constexpr const char* kExportHelp =
@@ -470,10 +474,18 @@ int runImport(const Config& config, const CommandLine& cl) {
         fs::path(config.data_dir) / "imports" / ("customers-" + std::string(stamp) + "-report.csv");
   }
   fs::create_directories(out.parent_path().empty() ? fs::path(".") : out.parent_path(), ec);
+  Status audited = crm::auditImport(st, store::Actor{tenant.id, 0, "cli", "cli"}, *report);
+  if (!audited.isOk()) std::fprintf(stderr, "ting: %s\n", audited.message().c_str());
+  // With a byte order mark, as the API's reports: spreadsheets need it for Chinese.
   std::ofstream report_file(out, std::ios::binary | std::ios::trunc);
-  report_file << crm::reportCsv(*report);
+  report_file << crm::kByteOrderMark << crm::reportCsv(*report);
+  report_file.close();
   if (!report_file) {
+    // The customers are in; only the list of rejected rows is lost.
+    std::printf("imported %zu, rejected %zu (report not written)\n", report->imported,
+                report->rejected);
     std::fprintf(stderr, "ting: cannot write the report %s\n", out.string().c_str());
+    return 1;
   }
   std::printf("imported %zu, rejected %zu (report: %s)\n", report->imported, report->rejected,
               out.string().c_str());

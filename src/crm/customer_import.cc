@@ -1,6 +1,7 @@
 #include "crm/customer_import.h"
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -287,6 +288,17 @@ std::string reportCsv(const ImportReport& report) {
     out += csvLine({std::to_string(p.line), p.field, p.message});
   }
   return out;
+}
+
+Status auditImport(store::Store& store, const store::Actor& actor, const ImportReport& report) {
+  return store.write(actor, [&](store::Tx& tx) -> Status {
+    store::AuditEntry entry;
+    entry.entity = "customer";
+    entry.action = "import";
+    entry.after_json = boost::json::serialize(boost::json::object{
+        {"rows", report.rows}, {"imported", report.imported}, {"rejected", report.rejected}});
+    return tx.audit(entry);
+  });
 }
 
 }  // namespace ting::crm

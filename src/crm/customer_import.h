@@ -46,4 +46,7 @@ Status checkImportHeader(std::string_view csv);
 // The report as CSV: "line,field,error" then one line per problem.
 std::string reportCsv(const ImportReport& report);
 
+// The audit entry of a whole import: rows read, imported and rejected.
+Status auditImport(store::Store& store, const store::Actor& actor, const ImportReport& report);
+
 }  // namespace ting::crm

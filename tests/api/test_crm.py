@@ -188,7 +188,9 @@ def test_import_command_while_the_server_runs(server_factory, tmp_path):
     summary = out.stdout.strip().splitlines()[-1]
     assert summary.startswith("imported 3, rejected 4 (report: "), summary
     report = summary[len("imported 3, rejected 4 (report: "):-1]
-    lines = open(report, encoding="utf-8").read().splitlines()
+    raw = open(report, encoding="utf-8").read()
+    assert raw.startswith("\ufeff"), raw[:10]  # spreadsheets need the BOM for Chinese
+    lines = raw[1:].splitlines()
     assert lines[0] == "line,field,error" and [l.split(",")[0] for l in lines[1:]] == [
         "3", "4", "6", "7"], lines
     # The server sees them at once.
@@ -200,6 +202,15 @@ def test_import_command_while_the_server_runs(server_factory, tmp_path):
     mine = tmp_path / "mine.csv"
     out = srv.cli("import", "customers", str(csv_file), "--tenant", "demo", "--report", str(mine))
     assert out.returncode == 0 and mine.exists(), (out.stdout, out.stderr)
+    audit = T.expect(srv.api("GET", "/api/v1/audit", token=admin,
+                             query={"action": "import", "limit": 5}), 200)["items"]
+    assert {"rows": 7, "imported": 3, "rejected": 4} in [
+        a["after"] for a in audit if a["actor"] == "cli"], audit
+    # A report that cannot be written: the customers are in, the exit code says what was lost.
+    out = srv.cli("import", "customers", str(csv_file), "--tenant", "demo", "--report",
+                  str(csv_file / "r.csv"))  # under a file: cannot be created
+    assert out.returncode == 1 and "imported 3, rejected 4 (report not written)" in out.stdout, (
+        out.stdout, out.stderr)
     out = srv.cli("import", "customers", str(tmp_path / "missing.csv"), "--tenant", "demo")
     assert out.returncode == 2 and "no such file" in out.stderr, out.stderr
     out = srv.cli("import", "customers", str(csv_file), "--tenant", "nope")
