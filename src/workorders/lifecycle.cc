@@ -96,8 +96,9 @@ std::vector<TransitionRule> buildTable() {
        S::kDispatched,
        kHandlers,
        {"department"},
-       "Hand the matter to a department, with its own deadline; a change of department "
-       "counts as a transfer."},
+       "Hand the matter to a department, with its own deadline (a clock); a change of "
+       "department counts as a transfer, and going straight from one department to another "
+       "as handled again."},
       {Action::kDepartmentReply,
        {S::kDispatched},
        std::nullopt,

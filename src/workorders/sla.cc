@@ -224,8 +224,8 @@ std::optional<UnixMillis> nextCheck(const Clock& c, const SlaPolicy* policy) {
   if (c.status != "running") return std::nullopt;
   if (!c.warned && c.warn_at < c.due_at) return c.warn_at;
   if (!c.breached_at) return c.due_at;
-  if (policy && c.kind != kRegulatory &&
-      c.escalation_level < static_cast<int>(policy->escalations.size())) {
+  // Every clock escalates by the policy's levels, the regulator's deadline too.
+  if (policy && c.escalation_level < static_cast<int>(policy->escalations.size())) {
     return *c.breached_at + policy->escalations[c.escalation_level].after_minutes * kMinute;
   }
   return std::nullopt;
@@ -709,6 +709,18 @@ Status startClock(store::Tx& tx, const WorkOrder& w, const std::string& kind) {
   return Status::ok();
 }
 
+Status startDepartmentClock(store::Tx& tx, const WorkOrder& w) {
+  if (!w.department_due_at) return Status::ok();
+  TING_ASSIGN_OR_RETURN(std::optional<SlaPolicy> policy, policyOf(tx.session(), w));
+  const int warn_percent = policy ? policy->warn_percent : 80;
+  const UnixMillis due = *w.department_due_at;
+  const std::int64_t target = std::max<std::int64_t>(0, due - tx.now());
+  TING_RETURN_IF_ERROR(insertClock(tx, w, kDepartment, std::nullopt, target, warn_percent, due,
+                                   tx.now() + target * warn_percent / 100));
+  if (w.waiting_on_customer) return pauseClocks(tx, w);
+  return Status::ok();
+}
+
 Status replanClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
   TING_ASSIGN_OR_RETURN(std::optional<SlaPolicy> chosen, matchPolicy(tx.session(), w, vip_level));
   const std::optional<std::int64_t> to =
@@ -729,8 +741,9 @@ Status replanClocks(store::Tx& tx, WorkOrder& w, int vip_level) {
   TING_ASSIGN_OR_RETURN(std::vector<Clock> clocks,
                         clocksOf(tx.session(), w.id, "AND status IN ('running', 'paused')"));
   for (auto& c : clocks) {
-    // The regulator's deadline runs from receipt whatever the policy.
-    if (c.kind == kRegulatory) continue;
+    // The regulator's deadline runs from receipt whatever the policy; the
+    // department's is the instant its dispatcher gave.
+    if (c.kind == kRegulatory || c.kind == kDepartment) continue;
     c.status = "cancelled";
     TING_RETURN_IF_ERROR(writeClock(tx, c, nullptr));
     TING_RETURN_IF_ERROR(
@@ -756,7 +769,9 @@ Status stopClocks(store::Tx& tx, const WorkOrder& w, const std::vector<std::stri
                         clocksOf(tx.session(), w.id, "AND status IN ('running', 'paused')"));
   for (auto& c : clocks) {
     if (std::find(kinds.begin(), kinds.end(), c.kind) == kinds.end()) continue;
-    c.status = cancel ? "cancelled" : c.breached_at ? "missed" : "met";
+    // Past due is missed even when the sweep has not yet marked the breach.
+    const bool late = c.breached_at || (c.status == "running" && tx.now() > c.due_at);
+    c.status = cancel ? "cancelled" : late ? "missed" : "met";
     TING_RETURN_IF_ERROR(writeClock(tx, c, nullptr));
     TING_RETURN_IF_ERROR(
         slaEvent(tx, w.id, c.id, c.kind, c.status, {{"due_at", formatTimestamp(c.due_at)}}));
@@ -954,7 +969,7 @@ Result<int> sweepSla(store::Store& store, int limit) {
                      {{"due_at", formatTimestamp(c.due_at)}, {"reference", w.reference}}));
       }
       // Escalation levels whose time has come, in order.
-      while (c.breached_at && p && c.kind != kRegulatory &&
+      while (c.breached_at && p &&
              c.escalation_level < static_cast<int>(p->escalations.size()) &&
              at >= *c.breached_at + p->escalations[c.escalation_level].after_minutes * kMinute) {
         const Escalation& e = p->escalations[c.escalation_level];

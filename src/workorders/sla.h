@@ -83,6 +83,8 @@ inline constexpr const char* kNextUpdate = "next_update";
 inline constexpr const char* kResolution = "resolution";
 inline constexpr const char* kFollowUp = "follow_up";
 inline constexpr const char* kRegulatory = "regulatory";
+// The deadline a dispatch gives the department (department_due_at).
+inline constexpr const char* kDepartment = "department";
 
 // The clocks a new work order starts with (first response, resolution,
 // regulatory), planned before it is written so it is written once.
@@ -112,6 +114,11 @@ Status replanClocks(store::Tx& tx, WorkOrder& w, int vip_level);
 Status startPlannedClocks(store::Tx& tx, const WorkOrder& w, const ClockPlan& plan);
 // Starts one clock of w's policy (no-op when the policy has no such target).
 Status startClock(store::Tx& tx, const WorkOrder& w, const std::string& kind);
+// Starts the department's deadline of a dispatched work order: due at
+// w.department_due_at (wall-clock time: the dispatcher chose the instant),
+// warning at the policy's share of it (80% without a policy). None without a
+// deadline.
+Status startDepartmentClock(store::Tx& tx, const WorkOrder& w);
 // Stops w's running or paused clocks of `kinds` as met (missed when already
 // breached) or, with `cancel`, as cancelled.
 Status stopClocks(store::Tx& tx, const WorkOrder& w, const std::vector<std::string>& kinds,

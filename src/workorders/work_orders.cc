@@ -343,7 +343,8 @@ Status requireFields(Action action, const ActionInput& in) {
 // tenant's threshold.
 Status countRehandled(store::Tx& tx, WorkOrder& w, const Settings& settings) {
   w.rehandled += 1;
-  if (w.rehandled == settings.rehandle_escalation) {
+  // At the threshold and at each time after it, one level higher.
+  if (settings.rehandle_escalation > 0 && w.rehandled >= settings.rehandle_escalation) {
     return escalate(tx, w, std::max(w.escalation_level + 1, 1), "rehandled",
                     {{"rehandled", w.rehandled}});
   }
@@ -678,7 +679,7 @@ Result<WorkOrder> applyAction(store::Tx& tx, std::int64_t id, Action action, con
   auto resolved = [&]() -> Status {
     w.resolved_at = tx.now();
     TING_RETURN_IF_ERROR(
-        stopClocks(tx, w, {kFirstResponse, kNextUpdate, kResolution, kRegulatory}));
+        stopClocks(tx, w, {kFirstResponse, kNextUpdate, kResolution, kRegulatory, kDepartment}));
     const auto& types = settings.follow_up_types;
     if (std::find(types.begin(), types.end(), w.type) != types.end()) {
       return startClock(tx, w, kFollowUp);
@@ -761,13 +762,21 @@ Result<WorkOrder> applyAction(store::Tx& tx, std::int64_t id, Action action, con
       break;
     }
     case Action::kDispatch:
-      if (!w.department.empty()) {
-        if (w.department != in.department) w.transfers += 1;
+      if (!w.department.empty() && w.department != in.department) w.transfers += 1;
+      // Taken from one department straight to another: handled again. After
+      // a return the return itself counted, so one bounce counts once.
+      if (before.state == State::kDispatched) {
         TING_RETURN_IF_ERROR(countRehandled(tx, w, settings));
+      }
+      if (in.department_due_at && *in.department_due_at <= tx.now()) {
+        return invalidValue("department_due_at must be in the future", "department_due_at");
       }
       w.department = in.department;
       w.department_due_at = in.department_due_at;
       w.department_reply.clear();
+      // A new dispatch replaces the previous department's deadline.
+      TING_RETURN_IF_ERROR(stopClocks(tx, w, {kDepartment}, /*cancel=*/true));
+      TING_RETURN_IF_ERROR(startDepartmentClock(tx, w));
       break;
     case Action::kDepartmentReply:
     case Action::kReturn: {
@@ -778,6 +787,9 @@ Result<WorkOrder> applyAction(store::Tx& tx, std::int64_t id, Action action, con
                         "the work order is dispatched to another department");
         }
       }
+      // The department has answered (or sent it back): its deadline is met,
+      // or missed when it had passed.
+      TING_RETURN_IF_ERROR(stopClocks(tx, w, {kDepartment}));
       if (action == Action::kDepartmentReply) {
         w.department_reply = in.reply;
       } else {
@@ -835,7 +847,7 @@ Result<WorkOrder> applyAction(store::Tx& tx, std::int64_t id, Action action, con
       w.closed_at = tx.now();
       // The final decision was given: response and resolution clocks are met.
       TING_RETURN_IF_ERROR(stopClocks(tx, w, {kFirstResponse, kResolution, kRegulatory}));
-      TING_RETURN_IF_ERROR(stopClocks(tx, w, {kNextUpdate, kFollowUp}, true));
+      TING_RETURN_IF_ERROR(stopClocks(tx, w, {kNextUpdate, kFollowUp, kDepartment}, true));
       break;
     case Action::kCloseDuplicate: {
       if (*in.duplicate_of == w.id) {
@@ -853,7 +865,8 @@ Result<WorkOrder> applyAction(store::Tx& tx, std::int64_t id, Action action, con
       w.closed_at = tx.now();
       detail = {{"original", original->reference}};
       TING_RETURN_IF_ERROR(stopClocks(
-          tx, w, {kFirstResponse, kNextUpdate, kResolution, kFollowUp, kRegulatory}, true));
+          tx, w, {kFirstResponse, kNextUpdate, kResolution, kFollowUp, kRegulatory, kDepartment},
+          true));
       break;
     }
     case Action::kReopen: {

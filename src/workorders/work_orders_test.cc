@@ -389,17 +389,76 @@ TEST_P(WorkOrdersTest, RepeatsAndRehandlingEscalate) {
   auto w = act(id, Action::kReturn, {.reason = "not ours"});
   ASSERT_TRUE(w.isOk());
   EXPECT_EQ(w->rehandled, 1);
+  // Dispatched again after the return: a transfer, but the bounce counted once.
   w = act(id, Action::kDispatch, {.department = "network"});
   ASSERT_TRUE(w.isOk());
   EXPECT_EQ(w->transfers, 1);
-  EXPECT_EQ(w->rehandled, 2);
-  EXPECT_EQ(w->escalation_level, 0);
+  EXPECT_EQ(w->rehandled, 1);
+  // Straight on to another department: handled again.
   w = act(id, Action::kDispatch, {.department = "billing"});
   ASSERT_TRUE(w.isOk());
   EXPECT_EQ(w->transfers, 2);
+  EXPECT_EQ(w->rehandled, 2);
+  EXPECT_EQ(w->escalation_level, 0);
+  w = act(id, Action::kReturn, {.reason = "still not ours"});
+  ASSERT_TRUE(w.isOk());
   EXPECT_EQ(w->rehandled, 3);
   EXPECT_EQ(w->escalation_level, 1) << "handled 3 times: escalated";
   EXPECT_EQ(eventKinds(sla(id), "").back(), "escalated");
+  // Each time after that, one level more.
+  ASSERT_TRUE(act(id, Action::kDispatch, {.department = "network"}).isOk());
+  w = act(id, Action::kReturn, {.reason = "no"});
+  ASSERT_TRUE(w.isOk());
+  EXPECT_EQ(w->rehandled, 4);
+  EXPECT_EQ(w->escalation_level, 2);
+}
+
+TEST_P(WorkOrdersTest, DepartmentDeadlineWarnsBreachesAndEndsWithTheReply) {
+  auto w = create({});
+  ASSERT_TRUE(w.isOk());
+  const std::int64_t id = w->id;
+  ASSERT_TRUE(act(id, Action::kAccept, {.promised_reply_at = clock_.nowMillis() + 3 * kDay}).isOk());
+  ASSERT_TRUE(act(id, Action::kInvestigate).isOk());
+  // A deadline in the past is refused.
+  auto refused = act(id, Action::kDispatch,
+                     {.department = "维修部", .department_due_at = clock_.nowMillis() - kMinute});
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_EQ(refused.status().field(), "department_due_at");
+  // Ten hours of wall-clock time: warned at 8 (80% without a policy), breached at 10.
+  auto d = act(id, Action::kDispatch,
+               {.department = "维修部", .department_due_at = clock_.nowMillis() + 10 * kHour});
+  ASSERT_TRUE(d.isOk()) << d.status().message();
+  auto s = sla(id);
+  ASSERT_TRUE(clock(s, "department", "running"));
+  EXPECT_EQ(clock(s, "department", "running")->at("due_at"),
+            formatTimestamp(kFriday0900 + 10 * kHour).c_str());
+  clock_.set(kFriday0900 + 8 * kHour + kMinute);
+  sweep();
+  EXPECT_EQ(eventKinds(sla(id), "department"), (std::vector<std::string>{"started", "warning"}));
+  clock_.set(kFriday0900 + 10 * kHour + kMinute);
+  sweep();
+  EXPECT_EQ(eventKinds(sla(id), "department"),
+            (std::vector<std::string>{"started", "warning", "breached"}));
+  // The reply ends it, missed; a new dispatch starts a new deadline.
+  ASSERT_TRUE(act(id, Action::kDepartmentReply, {.reply = "已更换设备"}).isOk());
+  EXPECT_TRUE(clock(sla(id), "department", "missed"));
+  ASSERT_TRUE(act(id, Action::kDispatch, {.department = "账务部",
+                                          .department_due_at = clock_.nowMillis() + kHour})
+                  .isOk());
+  ASSERT_TRUE(act(id, Action::kDepartmentReply, {.reply = "已退款"}).isOk());
+  EXPECT_TRUE(clock(sla(id), "department", "met"));
+  // The department's deadline is part of the order's nearest due time until then.
+  ASSERT_TRUE(act(id, Action::kDispatch, {.department = "维修部",
+                                          .department_due_at = clock_.nowMillis() + 30 * kMinute})
+                  .isOk());
+  auto got = store_->read([&](store::Session& ss) -> Status {
+    TING_ASSIGN_OR_RETURN(WorkOrder o, getWorkOrder(ss, a_, id));
+    EXPECT_EQ(o.sla_due_at, clock_.nowMillis() + 30 * kMinute);
+    return Status::ok();
+  });
+  EXPECT_TRUE(got.isOk()) << got.message();
+  ASSERT_TRUE(act(id, Action::kResolve, {.resolution = "done"}).isOk());
+  EXPECT_TRUE(clock(sla(id), "department", "met"));
 }
 
 TEST_P(WorkOrdersTest, SlaCountsBusinessHoursPausesAndBreaches) {
@@ -568,6 +627,28 @@ TEST_P(WorkOrdersTest, RegulatoryDeadlineExtendsOnceThenWithApproval) {
                 return setWaitingOnCustomer(tx, w->id, true);
               }).isOk());
   EXPECT_EQ(clock(sla(w->id), "regulatory")->at("status"), "running");
+}
+
+TEST_P(WorkOrdersTest, ABreachedRegulatoryDeadlineEscalates) {
+  auto p = policy(R"({"name": "bank", "regulatory": {"days": 15},
+                     "escalations": [{"after_minutes": 0, "action": "notify", "role": "supervisor"},
+                                     {"after_minutes": 60, "action": "notify", "role": "admin"}]})");
+  ASSERT_TRUE(p.isOk()) << p.status().message();
+  auto w = create({});
+  ASSERT_TRUE(w.isOk());
+  clock_.set(kFriday0900 + 15 * kDay + kMinute);
+  sweep();
+  EXPECT_EQ(eventKinds(sla(w->id), "regulatory"),
+            (std::vector<std::string>{"started", "breached"}));
+  EXPECT_EQ(eventKinds(sla(w->id), "").back(), "escalated");
+  clock_.set(kFriday0900 + 15 * kDay + 61 * kMinute);
+  sweep();
+  auto got = store_->read([&](store::Session& ss) -> Status {
+    TING_ASSIGN_OR_RETURN(WorkOrder o, getWorkOrder(ss, a_, w->id));
+    EXPECT_EQ(o.escalation_level, 2);
+    return Status::ok();
+  });
+  EXPECT_TRUE(got.isOk()) << got.message();
 }
 
 TEST_P(WorkOrdersTest, OtherTenantsSeeNothing) {
