@@ -230,6 +230,15 @@ Status linkCalls(store::Tx& tx, WorkOrder& w, const std::vector<std::string>& ca
         "INSERT INTO work_order_calls (tenant_id, work_order_id, call_ref, linked_at) VALUES (?, "
         "?, ?, ?)",
         {w.tenant_id, w.id, c, tx.now()}));
+    // A call the screen pop could not pin on one customer (nobody, or
+    // several) belongs to the work order's customer from now on, so it shows
+    // in their timeline.
+    if (w.customer_id) {
+      TING_RETURN_IF_ERROR(tx.session().defer(
+          "UPDATE calls SET customer_id = ? WHERE tenant_id = ? AND call_ref = ? AND customer_id "
+          "IS NULL",
+          {*w.customer_id, w.tenant_id, c}));
+    }
   }
   w.call_ids = std::move(unique);
   return Status::ok();

@@ -192,6 +192,29 @@ TEST_P(WorkOrdersTest, FieldsAreCheckedAndNamed) {
   EXPECT_EQ(bad.status().field(), "subject");
 }
 
+TEST_P(WorkOrdersTest, LinkedCallsWithoutACustomerJoinTheWorkOrdersCustomer) {
+  auto call = [&](const std::string& ref, std::optional<std::int64_t> customer_id) {
+    insert("INSERT INTO calls (tenant_id, call_ref, direction, from_number, state, arrived_at, "
+           "customer_id) VALUES (?, ?, 'inbound', '13800138000', 'ended', 0, ?)",
+           {a_, ref, customer_id ? store::Value(*customer_id) : store::nullValue()});
+  };
+  call("call-unmatched", std::nullopt);
+  call("call-of-vip", vip_);
+  auto w = create({.customer_id = std::optional<std::int64_t>(customer_),
+                   .call_ids = std::vector<std::string>{"call-unmatched", "call-of-vip"}});
+  ASSERT_TRUE(w.isOk()) << w.status().message();
+  store::Rows rows;
+  Status s = tdb_.db().read([&](store::Session& session) -> Status {
+    TING_ASSIGN_OR_RETURN(
+        rows, session.query("SELECT call_ref, customer_id FROM calls ORDER BY call_ref", {}));
+    return Status::ok();
+  });
+  ASSERT_TRUE(s.isOk()) << s.message();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].integer(1), vip_) << "a call the screen pop matched keeps its customer";
+  EXPECT_EQ(rows[1].integer(1), customer_);
+}
+
 TEST_P(WorkOrdersTest, FullLifecycleWithFollowUpAndHistory) {
   auto w = create({.customer_id = std::optional<std::int64_t>(customer_)});
   ASSERT_TRUE(w.isOk());
