@@ -32,6 +32,8 @@
 #include "store/database.h"
 #include "store/migrations/migrations.h"
 #include "store/store.h"
+#include "crm/customers.h"
+#include "workorders/screen_pop.h"
 #include "workorders/settings.h"
 #include "workorders/sla.h"
 #include "workorders/work_orders.h"
@@ -308,6 +310,31 @@ int main(int argc, char** argv) {
     }
     report("list " + v.name, list);
     report("count " + v.name, count);
+  }
+
+  // The screen pop's cards once the caller is found (crm::findByNumber,
+  // timed by bench_crm): the customer with their open work orders and
+  // latest calls, as call.offered and /customers/lookup carry them.
+  if (queries > 0) {
+    std::vector<double> pop;
+    std::size_t with_orders = 0;
+    for (std::int64_t q = 0; q < queries; ++q) {
+      const std::int64_t id = fx.customers[rng() % fx.customers.size()];
+      const auto t0 = Steady::now();
+      Status s = st.read([&](store::Session& session) -> Status {
+        TING_ASSIGN_OR_RETURN(crm::Customer c, crm::getCustomer(session, fx.tenant, id));
+        TING_ASSIGN_OR_RETURN(auto cards, wo::screenPopCards(session, fx.tenant, {c}, false));
+        if (!cards.empty() && !cards[0].as_object().at("open_work_orders").as_array().empty()) {
+          ++with_orders;
+        }
+        return Status::ok();
+      });
+      pop.push_back(ms(Steady::now() - t0));
+      if (!s.isOk()) return fail("screen pop", s);
+    }
+    report("screen-pop cards", pop);
+    std::printf("  (%zu of %lld cards with open work orders)\n", with_orders,
+                static_cast<long long>(queries));
   }
 
   // Creates: what POST /api/v1/work-orders does, from `threads` writers.

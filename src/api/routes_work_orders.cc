@@ -645,7 +645,8 @@ void addWorkOrderRoutes(Router& router, ApiContext& ctx) {
                 return jsonResponse(wo::toJson(s));
               },
               {.summary = "Change settings: time_zone, reopen_window_days, repeat_window_days, "
-                          "rehandle_escalation, follow_up_types, state_names ({state: {zh, "
+                          "rehandle_escalation, follow_up_types, follow_up_attempts (1-20), "
+                          "state_names ({state: {zh, "
                           "en}}), remedy_limits ({role: cents, -1 no limit}).",
                .tag = "work-orders"}});
 

@@ -128,7 +128,8 @@ std::vector<TransitionRule> buildTable() {
        S::kClosed,
        kHandlers,
        {"result"},
-       "Report the follow-up: reached or not, satisfaction 1-5 and comment; closes as resolved."},
+       "Report the follow-up: reached or not, satisfaction 1-5 and comment; closes as resolved "
+       "(not reached: stays in follow-up until the tenant's follow_up_attempts have missed)."},
       {Action::kClose,
        {S::kResolved},
        S::kClosed,

@@ -98,7 +98,8 @@ Status loadSettingsLater(store::Session& s, std::int64_t tenant_id, Settings& ou
   out.remedy_limits = defaultRemedyLimits();
   return s.defer(
       "SELECT time_zone, reopen_window_days, repeat_window_days, rehandle_escalation, "
-      "follow_up_types, state_names, remedy_limits FROM work_order_settings WHERE tenant_id = ?",
+      "follow_up_types, state_names, remedy_limits, follow_up_attempts FROM work_order_settings "
+      "WHERE tenant_id = ?",
       {tenant_id}, [&out](store::Rows& rows) {
         if (rows.empty()) return;
         const auto& r = rows[0];
@@ -111,6 +112,7 @@ Status loadSettingsLater(store::Session& s, std::int64_t tenant_id, Settings& ou
         for (const auto& [role, limit] : parseObject(r.text(6))) {
           if (limit.is_int64()) out.remedy_limits[std::string(role)] = limit.as_int64();
         }
+        out.follow_up_attempts = static_cast<int>(r.integer(7));
       });
 }
 
@@ -133,6 +135,7 @@ boost::json::object toJson(const Settings& s) {
           {"repeat_window_days", s.repeat_window_days},
           {"rehandle_escalation", s.rehandle_escalation},
           {"follow_up_types", std::move(types)},
+          {"follow_up_attempts", s.follow_up_attempts},
           {"state_names", std::move(names)},
           {"remedy_limits", std::move(limits)}};
 }
@@ -154,6 +157,8 @@ Result<Settings> updateSettings(store::Tx& tx, const boost::json::object& patch)
       TING_ASSIGN_OR_RETURN(s.repeat_window_days, intField(v, field, 1, 3650));
     } else if (field == "rehandle_escalation") {
       TING_ASSIGN_OR_RETURN(s.rehandle_escalation, intField(v, field, 2, 100));
+    } else if (field == "follow_up_attempts") {
+      TING_ASSIGN_OR_RETURN(s.follow_up_attempts, intField(v, field, 1, 20));
     } else if (field == "follow_up_types") {
       if (!v.is_array()) return invalidValue("follow_up_types must be an array", field);
       std::vector<std::string> types;
@@ -207,10 +212,11 @@ Result<Settings> updateSettings(store::Tx& tx, const boost::json::object& patch)
   TING_RETURN_IF_ERROR(tx.session().exec(
       "INSERT INTO work_order_settings (tenant_id, time_zone, reopen_window_days, "
       "repeat_window_days, rehandle_escalation, follow_up_types, state_names, remedy_limits, "
-      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "follow_up_attempts, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {tenant, s.time_zone, std::int64_t{s.reopen_window_days}, std::int64_t{s.repeat_window_days},
        std::int64_t{s.rehandle_escalation}, joinList(s.follow_up_types),
-       boost::json::serialize(s.state_names), boost::json::serialize(limits), tx.now()}));
+       boost::json::serialize(s.state_names), boost::json::serialize(limits),
+       std::int64_t{s.follow_up_attempts}, tx.now()}));
   TING_RETURN_IF_ERROR(tx.audit({.entity = "work_order_settings",
                                  .entity_id = std::to_string(tenant),
                                  .action = "update",

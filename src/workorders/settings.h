@@ -21,6 +21,9 @@ struct Settings {
   int repeat_window_days = 30;
   int rehandle_escalation = 3;  // handled again this many times: escalated
   std::vector<std::string> follow_up_types = {"complaint"};
+  // Follow-up callbacks that may miss the customer before the work order
+  // closes without their answer.
+  int follow_up_attempts = 3;
   boost::json::object state_names;  // {"new": {"zh": "新建", "en": "New"}, ...}
   // Compensation a role may offer without approval, in cents; -1: no limit.
   std::map<std::string, std::int64_t> remedy_limits;

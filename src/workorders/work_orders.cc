@@ -826,11 +826,34 @@ Result<WorkOrder> applyAction(store::Tx& tx, std::int64_t id, Action action, con
                             "satisfaction");
       }
       w.follow_up_result = in.result;
+      detail = {{"reached", reached}};
+      if (!reached) {
+        // Missed calls of this follow-up so far (since it started).
+        TING_ASSIGN_OR_RETURN(
+            store::Row missed,
+            tx.session().queryOne(
+                "SELECT COUNT(*) FROM work_order_history WHERE work_order_id = ? AND action = "
+                "'follow_up_result' AND to_state = 'follow_up' AND id > (SELECT COALESCE(MAX(id), "
+                "0) FROM work_order_history WHERE work_order_id = ? AND action = "
+                "'start_follow_up')",
+                {w.id, w.id}));
+        const int attempt = static_cast<int>(missed.integer(0)) + 1;
+        detail["attempt"] = attempt;
+        if (attempt < settings.follow_up_attempts) {
+          // Not reached: the callback stays open for another try.
+          w.state = State::kFollowUp;
+          TING_RETURN_IF_ERROR(tx.session().exec(
+              "UPDATE callback_requests SET attempts = attempts + 1, updated_at = ? WHERE "
+              "work_order_id = ? AND source = 'follow_up' AND status = 'open'",
+              {tx.now(), w.id}));
+          break;
+        }
+        detail["unreachable"] = true;  // closed without the customer's answer
+      }
       w.satisfaction = in.satisfaction;
       w.satisfaction_comment = in.comment;
       w.close_reason = "resolved";
       w.closed_at = tx.now();
-      detail = {{"reached", reached}};
       TING_RETURN_IF_ERROR(stopClocks(tx, w, {kFollowUp}));
       TING_RETURN_IF_ERROR(tx.session().exec(
           "UPDATE callback_requests SET status = 'completed', updated_at = ? WHERE "

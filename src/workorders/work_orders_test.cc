@@ -296,6 +296,47 @@ TEST_P(WorkOrdersTest, FullLifecycleWithFollowUpAndHistory) {
   EXPECT_EQ(r.status().reason(), "reopen_window_passed");
 }
 
+TEST_P(WorkOrdersTest, AnUnreachedFollowUpIsTriedAgainThenClosedUnreachable) {
+  auto w = create({.customer_id = std::optional<std::int64_t>(customer_)});
+  ASSERT_TRUE(w.isOk());
+  const std::int64_t id = w->id;
+  ASSERT_TRUE(act(id, Action::kResolveOnSpot, {.resolution = "refunded"}).isOk());
+  ASSERT_TRUE(act(id, Action::kStartFollowUp).isOk());
+  // Two calls that miss the customer leave it in follow-up with the callback open.
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    auto r = act(id, Action::kFollowUpResult, {.result = "no answer", .reached = false});
+    ASSERT_TRUE(r.isOk()) << r.status().message();
+    EXPECT_EQ(r->state, State::kFollowUp) << "attempt " << attempt;
+    EXPECT_FALSE(r->closed_at);
+  }
+  store::Rows cb;
+  Status s = tdb_.db().read([&](store::Session& session) -> Status {
+    TING_ASSIGN_OR_RETURN(cb, session.query("SELECT status, attempts FROM callback_requests "
+                                            "WHERE work_order_id = ?",
+                                            {id}));
+    return Status::ok();
+  });
+  ASSERT_TRUE(s.isOk()) << s.message();
+  ASSERT_EQ(cb.size(), 1u);
+  EXPECT_EQ(cb[0].text(0), "open");
+  EXPECT_EQ(cb[0].integer(1), 2);
+  // The third (the tenant's follow_up_attempts, 3 by default) closes it unreached.
+  auto last = act(id, Action::kFollowUpResult, {.result = "number off", .reached = false});
+  ASSERT_TRUE(last.isOk()) << last.status().message();
+  EXPECT_EQ(last->state, State::kClosed);
+  EXPECT_EQ(last->close_reason, "resolved");
+  EXPECT_FALSE(last->satisfaction);
+  auto hist = store_->read([&](store::Session& session) -> Status {
+    TING_ASSIGN_OR_RETURN(auto rows, session.query("SELECT changes FROM work_order_history WHERE "
+                                                   "work_order_id = ? ORDER BY id DESC LIMIT 1",
+                                                   {id}));
+    EXPECT_NE(rows[0].text(0).find("\"unreachable\":true"), std::string::npos) << rows[0].text(0);
+    EXPECT_NE(rows[0].text(0).find("\"attempt\":3"), std::string::npos) << rows[0].text(0);
+    return Status::ok();
+  });
+  EXPECT_TRUE(hist.isOk()) << hist.message();
+}
+
 TEST_P(WorkOrdersTest, OnTheSpotDuplicateAndVersionChecks) {
   auto w = create({.type = "inquiry"});
   ASSERT_TRUE(w.isOk());

@@ -648,6 +648,12 @@ CREATE INDEX jobs_tenant ON jobs (tenant_id, id);
 CREATE INDEX jobs_status ON jobs (status);
 )sql";
 
+// How many times a follow-up callback may fail to reach the customer before
+// the work order closes without their answer.
+constexpr const char* kV10FollowUpAttempts = R"sql(
+ALTER TABLE work_order_settings ADD COLUMN follow_up_attempts INTEGER NOT NULL DEFAULT 3;
+)sql";
+
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
   for (auto pos = sql.find(from); pos != std::string::npos; pos = sql.find(from, pos)) {
     sql.replace(pos, from.size(), to);
@@ -680,6 +686,7 @@ const std::vector<Migration>& migrations() {
       {7, "work orders, SLA calendars, policies, clocks and events, approvals", kV7WorkOrders},
       {8, "knowledge base; what the search index follows; webhooks", kV8Kb},
       {9, "customers' owner agent and attachments; background jobs", kV9CrmFiles},
+      {10, "follow-up attempts before closing unreached", kV10FollowUpAttempts},
   };
   return kMigrations;
 }
