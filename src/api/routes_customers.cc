@@ -1,5 +1,6 @@
 // Customers of the caller's tenant (the CRM issue extends these).
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "jobs/jobs.h"
 #include "crm/attachments.h"
 #include "crm/csv.h"
+#include "crm/custom_fields.h"
 #include "crm/customer_export.h"
 #include "crm/customer_import.h"
 #include "crm/customers.h"
@@ -122,10 +124,105 @@ std::string attachmentRoot(const ApiContext& ctx) {
 
 }  // namespace
 
+namespace {
+
+void addCustomerFieldRoutes(Router& router, ApiContext& ctx, const identity::RoleSet& readers) {
+  const identity::RoleSet admins{Role::kAdmin};
+  router.add({"GET",
+              "/api/v1/customer-fields",
+              Access::kAuthenticated,
+              readers,
+              [&ctx](Call& call) -> Result<Response> {
+                std::vector<crm::FieldDefinition> defs;
+                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+                  TING_ASSIGN_OR_RETURN(defs,
+                                        crm::listFieldDefinitions(s, call.principal->tenant_id));
+                  return Status::ok();
+                }));
+                boost::json::array items;
+                for (const auto& d : defs) items.push_back(crm::toJson(d));
+                return jsonResponse({{"items", std::move(items)}});
+              },
+              {.summary = "The custom fields your tenant defines for customer cards, in "
+                          "position order.",
+               .tag = "customers"}});
+  auto objectBody = [](Call& call) -> Result<boost::json::object> {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(call.request.body, ec);
+    if (ec || !v.is_object()) return invalidArgument("the body must be a JSON object");
+    return std::move(v.as_object());
+  };
+  const std::vector<FieldDoc> docs = {
+      {"key", "string", true, "the name in custom_fields and the CSV column (never changes)"},
+      {"label", "string", true, "shown in Chinese; a CSV column may name the field by it"},
+      {"label_en", "string", false, "shown in English"},
+      {"type", "string", true, "text, number, date (YYYY-MM-DD), boolean or choice (never changes)"},
+      {"choices", "array", false, "the options of a choice field"},
+      {"position", "integer", false, "display order"}};
+  router.add({"POST",
+              "/api/v1/customer-fields",
+              Access::kAuthenticated,
+              admins,
+              [&ctx, objectBody](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(boost::json::object body, objectBody(call));
+                crm::FieldDefinition d;
+                TING_RETURN_IF_ERROR(crm::applyFieldDefinitionJson(body, d, true));
+                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+                  TING_ASSIGN_OR_RETURN(d, crm::createFieldDefinition(tx, d));
+                  return Status::ok();
+                }));
+                return jsonResponse(crm::toJson(d), 201);
+              },
+              {.summary = "Define a custom field: its values are then checked and converted "
+                          "to its type on every card, API and CSV alike (409 when the key is "
+                          "taken). Audited.",
+               .tag = "customers",
+               .body = docs,
+               .success_status = 201,
+               .success_description = "Created"}});
+  router.add({"PATCH",
+              "/api/v1/customer-fields/{id}",
+              Access::kAuthenticated,
+              admins,
+              [&ctx, objectBody](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+                TING_ASSIGN_OR_RETURN(boost::json::object body, objectBody(call));
+                crm::FieldDefinition d;
+                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+                  TING_ASSIGN_OR_RETURN(d, crm::updateFieldDefinition(tx, id, body));
+                  return Status::ok();
+                }));
+                return jsonResponse(crm::toJson(d));
+              },
+              {.summary = "Relabel a custom field, change its choices or position (its key and "
+                          "type stay). Audited.",
+               .tag = "customers",
+               .body = docs}});
+  router.add({"DELETE",
+              "/api/v1/customer-fields/{id}",
+              Access::kAuthenticated,
+              admins,
+              [&ctx](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) {
+                  return crm::deleteFieldDefinition(tx, id);
+                }));
+                return noContent();
+              },
+              {.summary = "Remove a field's definition; the values on the cards stay, as "
+                          "free fields. Audited.",
+               .tag = "customers",
+               .success_status = 204,
+               .success_description = "Deleted"}});
+}
+
+}  // namespace
+
 void addCustomerRoutes(Router& router, ApiContext& ctx) {
   const identity::RoleSet readers{Role::kAgent, Role::kTeamLead, Role::kQaInspector,
                                   Role::kSupervisor, Role::kAdmin};
   const identity::RoleSet writers{Role::kAgent, Role::kTeamLead, Role::kSupervisor, Role::kAdmin};
+  addCustomerFieldRoutes(router, ctx, readers);
 
   router.add({"GET",
               "/api/v1/customers",

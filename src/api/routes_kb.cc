@@ -159,14 +159,31 @@ void addKbRoutes(Router& router, ApiContext& ctx) {
            for (std::int64_t cat : path) {
              kb::EntryFilter f{.lang = lang, .category_id = cat, .active = true};
              TING_ASSIGN_OR_RETURN(store::Page page, kb::listEntries(s, tenant, f, {.limit = 20}));
-             for (const auto& e : kb::entriesOf(page)) items.push_back(kb::toJson(e));
+             for (const auto& e : kb::entriesOf(page)) {
+               auto o = kb::toJson(e);
+               o["suggested_for"] = cat == id ? "category" : "parent_category";
+               items.push_back(std::move(o));
+             }
+           }
+           // Then what helps with any complaint, whatever its category: the
+           // entries of no category for handling one.
+           for (const char* situation : kb::kComplaintHandlingSituations) {
+             kb::EntryFilter f{.lang = lang, .situation = situation, .active = true};
+             TING_ASSIGN_OR_RETURN(store::Page page, kb::listEntries(s, tenant, f, {.limit = 4}));
+             for (const auto& e : kb::entriesOf(page)) {
+               if (e.category_id) continue;
+               auto o = kb::toJson(e);
+               o["suggested_for"] = "any_complaint";
+               items.push_back(std::move(o));
+             }
            }
            return Status::ok();
          }));
          return jsonResponse({{"items", std::move(items)}});
        },
        {.summary = "Articles and scripts for a work-order category (and its parents), "
-                   "nearest first.",
+                   "nearest first, then those for handling any complaint (no category); "
+                   "suggested_for says which: category, parent_category, any_complaint.",
         .tag = "kb",
         .query = {{"category_id", "integer", true, ""}, {"lang", "string", false, "zh or en"}}}});
 

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "crm/csv.h"
+#include "crm/custom_fields.h"
 #include "crm/customers.h"
 
 namespace ting::crm {
@@ -251,7 +252,18 @@ Status checkImportHeader(std::string_view csv) {
 Result<ImportReport> importCustomers(store::Store& store, const store::Actor& actor,
                                      std::string_view csv, const ImportOptions& options) {
   CsvReader reader(csv);
-  TING_ASSIGN_OR_RETURN(const Header header, headerOf(reader));
+  TING_ASSIGN_OR_RETURN(Header header, headerOf(reader));
+  // The tenant's defined fields: a column may name one by its label, and
+  // their values are checked row by row, before any row is written.
+  std::vector<FieldDefinition> defs;
+  TING_RETURN_IF_ERROR(store.read([&](store::Session& s) -> Status {
+    TING_ASSIGN_OR_RETURN(defs, listFieldDefinitions(s, actor.tenant_id));
+    return Status::ok();
+  }));
+  for (auto& name : header.custom_names) {
+    if (name.empty()) continue;
+    if (std::string key = definedKeyForColumn(defs, name); !key.empty()) name = key;
+  }
   ImportReport report;
   std::vector<Pending> pending;
   const std::size_t batch = std::max<std::size_t>(1, options.batch);
@@ -271,6 +283,14 @@ Result<ImportReport> importCustomers(store::Store& store, const store::Actor& ac
       report.problems.push_back(std::move(*problem));
       continue;
     }
+    if (fields.custom_fields) {
+      if (Status s = conformCustomFields(defs, *fields.custom_fields); !s.isOk()) {
+        ++report.rejected;
+        report.problems.push_back({(*next)->line, s.field(), s.message()});
+        continue;
+      }
+    }
+    fields.field_definitions = &defs;
     pending.push_back({(*next)->line, std::move(fields)});
     if (pending.size() >= batch) {
       writeBatch(store, actor, pending, report);

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <map>
 
+#include "crm/custom_fields.h"
 #include "crm/phone.h"
 
 namespace ting::crm {
@@ -284,9 +285,26 @@ Status validateCustomer(const Customer& c) {
   return Status::ok();
 }
 
-Result<Customer> createCustomer(store::Tx& tx, const CustomerFields& fields) {
+// `fields` with the values of the tenant's defined custom fields checked and
+// converted to their types.
+Result<CustomerFields> conformed(store::Session& s, std::int64_t tenant_id,
+                                 const CustomerFields& fields) {
+  CustomerFields out = fields;
+  if (!out.custom_fields || out.custom_fields->empty()) return out;
+  std::vector<FieldDefinition> loaded;
+  const std::vector<FieldDefinition>* defs = fields.field_definitions;
+  if (defs == nullptr) {
+    TING_ASSIGN_OR_RETURN(loaded, listFieldDefinitions(s, tenant_id));
+    defs = &loaded;
+  }
+  TING_RETURN_IF_ERROR(conformCustomFields(*defs, *out.custom_fields));
+  return out;
+}
+
+Result<Customer> createCustomer(store::Tx& tx, const CustomerFields& given) {
   Customer c;
   c.tenant_id = tx.actor().tenant_id;
+  TING_ASSIGN_OR_RETURN(const CustomerFields fields, conformed(tx.session(), c.tenant_id, given));
   TING_RETURN_IF_ERROR(applyFields(c, fields));
   TING_RETURN_IF_ERROR(applyOwner(tx.session(), c, fields));
   TING_RETURN_IF_ERROR(validateCustomer(c));
@@ -336,8 +354,9 @@ Result<Customer> readCustomerAudited(store::Store& store, const store::Actor& ac
   return *c;
 }
 
-Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFields& fields) {
+Result<Customer> updateCustomer(store::Tx& tx, std::int64_t id, const CustomerFields& given) {
   const std::int64_t tenant = tx.actor().tenant_id;
+  TING_ASSIGN_OR_RETURN(const CustomerFields fields, conformed(tx.session(), tenant, given));
   TING_ASSIGN_OR_RETURN(Customer before, getCustomer(tx.session(), tenant, id));
   Customer after = before;
   TING_RETURN_IF_ERROR(applyFields(after, fields));

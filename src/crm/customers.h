@@ -40,6 +40,8 @@ struct Customer {
 boost::json::object toJson(const Customer& c, bool mask_phones = false);
 
 // The writable fields; unset ones keep their value on update.
+struct FieldDefinition;  // crm/custom_fields.h
+
 struct CustomerFields {
   std::optional<std::string> name;
   std::optional<std::vector<std::string>> phones;  // "phone" sets a single one
@@ -57,6 +59,10 @@ struct CustomerFields {
   // The owner by username or staff number (SIP extension), as a CSV names
   // them; resolved when the customer is written.
   std::optional<std::string> owner;
+  // The tenant's custom-field definitions when the caller has them (an
+  // import loads them once); otherwise they are read when custom fields
+  // are given.
+  const std::vector<FieldDefinition>* field_definitions = nullptr;
 };
 
 // At most this many numbers, tags and custom fields per customer.

@@ -47,6 +47,12 @@ Result<Entry> updateEntry(store::Tx& tx, std::int64_t id, const EntryFields& f);
 Status deleteEntry(store::Tx& tx, std::int64_t id);
 Result<Entry> getEntry(store::Session& s, std::int64_t tenant_id, std::int64_t id);
 
+// The situations whose entries help with any complaint, in the order an
+// agent needs them: how to handle one, the complaint script, a caller who
+// wants a manager, when the reply will come, a complaint about an agent.
+inline constexpr const char* kComplaintHandlingSituations[] = {
+    "complaint_method", "complaint", "wants_manager", "when_reply", "complaint_about_agent"};
+
 struct EntryFilter {
   std::string kind, lang, situation;
   std::optional<std::int64_t> category_id;

@@ -254,3 +254,83 @@ def test_images_attach_to_a_customer(shared, tok, acme):
                             headers={"Content-Type": "image/png"}), 201)
     T.expect(shared.api("DELETE", f"/api/v1/customers/{c['id']}", token=admin), 204)
     T.assert_error(shared.api("GET", f"{path}/{b['id']}", token=admin), 404)
+
+
+def test_custom_fields_defined_per_tenant_check_cards_and_imports(shared, tok, acme):
+    admin = tok("admin")
+    suffix = T.uniq("")
+    contract, since, plan, paper = (f"contract_{suffix}", f"since_{suffix}", f"plan_{suffix}",
+                                    f"paper_{suffix}")
+    made = {}
+    for body in ({"key": contract, "label": f"合同号{suffix}", "label_en": f"Contract {suffix}",
+                  "type": "number", "position": 1},
+                 {"key": since, "label": f"开户日期{suffix}", "type": "date", "position": 2},
+                 {"key": plan, "label": f"套餐{suffix}", "type": "choice",
+                  "choices": ["Gold", "Silver"], "position": 3},
+                 {"key": paper, "label": f"纸质账单{suffix}", "type": "boolean", "position": 4}):
+        made[body["key"]] = T.expect(shared.api("POST", "/api/v1/customer-fields", token=admin,
+                                                json=body), 201)
+    listed = T.expect(shared.api("GET", "/api/v1/customer-fields", token=tok("agent")),
+                      200)["items"]
+    assert [d["key"] for d in listed if d["key"].endswith(suffix)] == [
+        contract, since, plan, paper], listed
+    # Refusals: a taken key, a choice without choices, a key or type change, agents.
+    T.assert_error(shared.api("POST", "/api/v1/customer-fields", token=admin,
+                              json={"key": contract, "label": "x", "type": "text"}), 409,
+                   field="key")
+    T.assert_error(shared.api("POST", "/api/v1/customer-fields", token=admin,
+                              json={"key": "k" + suffix, "label": "x", "type": "choice"}), 422,
+                   field="choices")
+    T.assert_error(shared.api("PATCH", f"/api/v1/customer-fields/{made[plan]['id']}",
+                              token=admin, json={"type": "text"}), 422, field="type")
+    T.assert_error(shared.api("POST", "/api/v1/customer-fields", token=tok("agent"),
+                              json={"key": "k" + suffix, "label": "x", "type": "text"}), 403)
+
+    # Values arrive as text and are kept in their type; a bad one names the field.
+    c = T.create_customer(shared, admin, name=f"字段 {suffix}", custom_fields={
+        contract: "10086", since: "2019/3/7", plan: "gold", paper: "是", "free": "any text"})
+    assert c["custom_fields"] == {contract: 10086, since: "2019-03-07", plan: "Gold",
+                                  paper: True, "free": "any text"}, c
+    for bad, value in ((contract, "HT-1"), (since, "2019-02-30"), (plan, "Bronze"),
+                       (paper, "maybe")):
+        T.assert_error(shared.api("PATCH", f"/api/v1/customers/{c['id']}", token=admin,
+                                  json={"custom_fields": {bad: value}}), 422,
+                       field=f"custom_fields.{bad}")
+    # A choice gains an option: it is accepted from then on.
+    T.expect(shared.api("PATCH", f"/api/v1/customer-fields/{made[plan]['id']}", token=admin,
+                        json={"choices": ["Gold", "Silver", "Bronze"]}), 200)
+    got = T.expect(shared.api("PATCH", f"/api/v1/customers/{c['id']}", token=admin,
+                              json={"custom_fields": {plan: "BRONZE"}}), 200)
+    assert got["custom_fields"][plan] == "Bronze", got
+
+    # A CSV names the fields by their labels; a bad value rejects its row only.
+    tag = T.uniq("cf")
+    mobiles = [mobile(), mobile()]
+    csv = (f"name,phone,tags,合同号{suffix},Contract {suffix}x,开户日期{suffix},套餐{suffix}\r\n"
+           f"好行,{mobiles[0]},{tag},12,extra,2020-1-2,silver\r\n"
+           f"坏行,{mobiles[1]},{tag},twelve,extra,2020-1-2,silver\r\n")
+    st, _h, body = shared.api("POST", "/api/v1/customers/import", token=admin,
+                              data=csv.encode(), headers={"Content-Type": "text/csv"})
+    assert st == 200 and (body["imported"], body["rejected"]) == (1, 1), body
+    assert body["problems"][0]["line"] == 3, body
+    assert body["problems"][0]["field"] == f"custom_fields.{contract}", body
+    good = T.expect(shared.api("GET", "/api/v1/customers", token=admin, query={"tag": tag}),
+                    200)["items"]
+    assert len(good) == 1 and good[0]["custom_fields"] == {
+        contract: 12, f"Contract_{suffix}x": "extra", since: "2020-01-02", plan: "Silver"}, good
+
+    # Another tenant has none of them; removing one keeps the values on the cards.
+    theirs = T.expect(shared.api("GET", "/api/v1/customer-fields", token=acme["admin_token"]),
+                      200)["items"]
+    assert not [d for d in theirs if d["key"].endswith(suffix)], theirs
+    T.expect(shared.api("DELETE", f"/api/v1/customer-fields/{made[contract]['id']}",
+                        token=admin), 204)
+    kept = T.expect(shared.api("GET", f"/api/v1/customers/{c['id']}", token=admin), 200)
+    assert kept["custom_fields"][contract] == 10086, kept
+    T.assert_error(shared.api("DELETE", f"/api/v1/customer-fields/{made[since]['id']}",
+                              token=acme["admin_token"]), 404)
+    T.assert_error(shared.api("PATCH", f"/api/v1/customer-fields/{made[since]['id']}",
+                              token=acme["admin_token"], json={"label": "x"}), 404)
+    audit = T.expect(shared.api("GET", "/api/v1/audit", token=admin,
+                                query={"entity": "customer_field", "limit": 20}), 200)["items"]
+    assert {"create", "update", "delete"} <= {a["action"] for a in audit}, audit

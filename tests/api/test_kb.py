@@ -70,6 +70,17 @@ def test_tenants_edit_their_own_copy(shared, tok, acme):
                                query={"category_id": str(broadband["id"])}), 200)["items"]
     ids = [s["id"] for s in sugg]
     assert ids.index(art["id"]) < ids.index(parent["id"]), sugg
+    assert sugg[ids.index(art["id"])]["suggested_for"] == "category"
+    assert sugg[ids.index(parent["id"])]["suggested_for"] == "parent_category"
+    # Then the defaults for handling any complaint, in Chinese when asked so.
+    zh = T.expect(shared.api("GET", "/api/v1/kb/suggestions", token=tok("agent"),
+                             query={"category_id": str(broadband["id"]), "lang": "zh"}),
+                  200)["items"]
+    general = [s for s in zh if s["suggested_for"] == "any_complaint"]
+    assert [s["situation"] for s in general][:2] == ["complaint_method", "complaint"], general
+    assert all(s["lang"] == "zh" and s["category_id"] is None for s in general), general
+    assert zh.index(general[0]) > max(i for i, s in enumerate(zh)
+                                      if s["suggested_for"] != "any_complaint")
     T.assert_error(shared.api("POST", "/api/v1/kb", token=lead,
                               json={"kind": "poem", "lang": "zh", "title": "x", "body": "y"}),
                    422, field="kind")

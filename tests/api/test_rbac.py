@@ -244,6 +244,20 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("POST", "/api/v1/customers/import"):
         # A header only: nothing is imported, the answer is the (empty) report.
         return method, path, b"name,phone\r\n", 200, None
+    if (method, path) == ("GET", "/api/v1/customer-fields"):
+        return method, path, None, 200, None
+    if (method, path) == ("POST", "/api/v1/customer-fields"):
+        key = T.uniq("rbac_field_").replace("-", "_")
+
+        def not_defined():
+            defined = T.expect(shared.api("GET", "/api/v1/customer-fields", token=admin),
+                               200)["items"]
+            assert key not in [d["key"] for d in defined], defined
+        return method, path, {"key": key, "label": key, "type": "text"}, 201, not_defined
+    if (method, path) in (("PATCH", "/api/v1/customer-fields/{id}"),
+                          ("DELETE", "/api/v1/customer-fields/{id}")):
+        return method, "/api/v1/customer-fields/999999999", (
+            {"label": "x"} if method == "PATCH" else None), 404, None
     if (method, path) == ("POST", "/api/v1/customers/export"):
         # Nothing matches: an empty export, a job all the same.
         return method, path, {"tag": T.uniq("none")}, 202, None

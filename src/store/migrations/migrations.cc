@@ -649,9 +649,23 @@ CREATE INDEX jobs_status ON jobs (status);
 )sql";
 
 // How many times a follow-up callback may fail to reach the customer before
-// the work order closes without their answer.
-constexpr const char* kV10FollowUpAttempts = R"sql(
+// the work order closes without their answer; the custom fields a tenant
+// defines for its customer cards.
+constexpr const char* kV10FieldsAndFollowUps = R"sql(
 ALTER TABLE work_order_settings ADD COLUMN follow_up_attempts INTEGER NOT NULL DEFAULT 3;
+CREATE TABLE customer_fields (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  field_key TEXT NOT NULL,
+  label TEXT NOT NULL,
+  label_en TEXT NOT NULL DEFAULT '',
+  type TEXT NOT NULL,
+  choices TEXT NOT NULL DEFAULT '[]',
+  position INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (tenant_id, field_key)
+);
 )sql";
 
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
@@ -686,7 +700,8 @@ const std::vector<Migration>& migrations() {
       {7, "work orders, SLA calendars, policies, clocks and events, approvals", kV7WorkOrders},
       {8, "knowledge base; what the search index follows; webhooks", kV8Kb},
       {9, "customers' owner agent and attachments; background jobs", kV9CrmFiles},
-      {10, "follow-up attempts before closing unreached", kV10FollowUpAttempts},
+      {10, "follow-up attempts before closing unreached; customer field definitions",
+       kV10FieldsAndFollowUps},
   };
   return kMigrations;
 }
