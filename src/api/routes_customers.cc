@@ -475,6 +475,10 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
            if (r.isNull(i)) return nullptr;
            return boost::json::value(mask ? crm::maskPhone(r.text(i)) : r.text(i));
          };
+         // Recordings only to the roles that may play them (GET /calls/{id}/recording).
+         const bool plays = identity::RoleSet{Role::kTeamLead, Role::kQaInspector,
+                                              Role::kSupervisor, Role::kAdmin}
+                                .contains(call.principal->role);
          std::vector<std::pair<std::int64_t, boost::json::object>> events;
          // A read of personal data, audited like the card itself.
          TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
@@ -484,10 +488,15 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                auto calls,
                s.query("SELECT call_ref, direction, from_number, to_number, state, arrived_at, "
                        "answered_at, ended_at, end_cause, queue, agent_staff_no, satisfaction, "
-                       "recording_path, recording_deleted_at, parent_ref FROM calls WHERE "
-                       "tenant_id = ? AND customer_id = ? ORDER BY arrived_at DESC LIMIT ?",
+                       "recording_path, recording_deleted_at, parent_ref, ivr_path FROM calls "
+                       "WHERE tenant_id = ? AND customer_id = ? ORDER BY arrived_at DESC LIMIT ?",
                        {tenant, id, std::int64_t{kTimelineLimit}}));
            for (const auto& r : calls) {
+             const bool recorded = !r.isNull(12) && r.isNull(13);
+             boost::system::error_code ec;
+             boost::json::value path = r.isNull(15) ? boost::json::value(boost::json::array())
+                                                    : boost::json::parse(r.text(15), ec);
+             if (ec) path = boost::json::array();
              boost::json::object e{{"type", "call"},
                                    {"at", formatTimestamp(r.integer(5))},
                                    {"call_id", r.text(0)},
@@ -501,7 +510,13 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                                    {"queue", columnText(r, 9)},
                                    {"agent", columnText(r, 10)},
                                    {"satisfaction", columnInteger(r, 11)},
-                                   {"has_recording", !r.isNull(12) && r.isNull(13)},
+                                   {"has_recording", recorded},
+                                   {"recording_url",
+                                    recorded && plays
+                                        ? boost::json::value("/api/v1/calls/" + r.text(0) +
+                                                             "/recording")
+                                        : boost::json::value(nullptr)},
+                                   {"ivr_path", std::move(path)},
                                    {"parent_id", columnText(r, 14)}};
              events.emplace_back(r.integer(5), std::move(e));
            }
@@ -547,6 +562,26 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                                    {"satisfaction_comment", columnText(r, 9)}};
              events.emplace_back(r.integer(6), std::move(e));
            }
+           // Notes on the customer's work orders: what they were told
+           // ("customer") and what was noted inside ("internal").
+           TING_ASSIGN_OR_RETURN(
+               auto notes,
+               s.query("SELECT n.id, n.work_order_id, w.reference, n.at, n.author, n.visibility, "
+                       "n.body FROM work_orders w JOIN work_order_notes n ON n.work_order_id = "
+                       "w.id WHERE w.tenant_id = ? AND w.customer_id = ? ORDER BY n.at DESC "
+                       "LIMIT ?",
+                       {tenant, id, std::int64_t{kTimelineLimit}}));
+           for (const auto& r : notes) {
+             boost::json::object e{{"type", "note"},
+                                   {"at", formatTimestamp(r.integer(3))},
+                                   {"note_id", r.integer(0)},
+                                   {"work_order_id", r.integer(1)},
+                                   {"reference", r.text(2)},
+                                   {"author", r.text(4)},
+                                   {"visibility", r.text(5)},
+                                   {"body", r.text(6)}};
+             events.emplace_back(r.integer(3), std::move(e));
+           }
            return tx.audit(
                {.entity = "customer", .entity_id = std::to_string(id), .action = "read_timeline"});
          }));
@@ -560,9 +595,10 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
          return jsonResponse({{"items", std::move(items)}});
        },
        {.summary = "The customer's timeline, newest first: calls (direction, queue, agent, "
-                   "satisfaction, whether recorded), callback requests and work orders (state, "
-                   "satisfaction); audited. Calls are "
-                   "linked when the screen pop found exactly this customer.",
+                   "satisfaction answer, IVR path, recording link for roles that may play it), "
+                   "callback requests, work orders (state, satisfaction) and their notes "
+                   "(customer-facing and internal); audited. Calls are linked when the screen "
+                   "pop found exactly this customer, or by a work order of theirs.",
         .tag = "customers"}});
 
   router.add({"GET",

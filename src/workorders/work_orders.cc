@@ -491,7 +491,7 @@ Status saveWorkOrder(store::Tx& tx, const WorkOrder& before, WorkOrder& w,
       "desired_remedy = ?, promised_reply_at = ?, owner_id = ?, department = ?, "
       "department_due_at = ?, department_reply = ?, waiting_on_customer = ?, on_the_spot = ?, "
       "resolution = ?, unresolved_reason = ?, external_routes = ?, duplicate_of = ?, "
-      "rehandled = ?, transfers = ?, escalation_level = ?, satisfaction = ?, "
+      "repeat_of = ?, rehandled = ?, transfers = ?, escalation_level = ?, satisfaction = ?, "
       "satisfaction_comment = ?, follow_up_result = ?, resolved_at = ?, closed_at = ?, "
       "updated_at = ?, version = ? WHERE id = ? AND tenant_id = ?",
       {w.type,
@@ -516,6 +516,7 @@ Status saveWorkOrder(store::Tx& tx, const WorkOrder& before, WorkOrder& w,
        store::textOrNull(w.unresolved_reason),
        store::textOrNull(w.external_routes),
        store::intOrNull(w.duplicate_of),
+       store::intOrNull(w.repeat_of),
        std::int64_t{w.rehandled},
        std::int64_t{w.transfers},
        std::int64_t{w.escalation_level},
@@ -659,6 +660,25 @@ Result<WorkOrder> updateWorkOrder(store::Tx& tx, std::int64_t id, const WorkOrde
   const WorkOrder before = w;
   TING_RETURN_IF_ERROR(applyFields(tx, w, fields));
   if (fields.call_ids) TING_RETURN_IF_ERROR(linkCalls(tx, w, *fields.call_ids));
+  // The customer or category filled in after the call: a repeat is flagged
+  // as it would have been at creation (an earlier work order of the same
+  // customer and category within the window before this one was created).
+  bool repeat_found = false;
+  if (!w.repeat_of && w.customer_id && w.category_id &&
+      (w.customer_id != before.customer_id || w.category_id != before.category_id)) {
+    TING_ASSIGN_OR_RETURN(Settings settings, loadSettings(tx.session(), w.tenant_id));
+    TING_ASSIGN_OR_RETURN(
+        store::Rows earlier,
+        tx.session().query("SELECT id FROM work_orders WHERE tenant_id = ? AND customer_id = ? "
+                           "AND category_id = ? AND id <> ? AND created_at <= ? AND created_at "
+                           ">= ? ORDER BY created_at DESC, id DESC LIMIT 1",
+                           {w.tenant_id, *w.customer_id, *w.category_id, w.id, w.created_at,
+                            w.created_at - settings.repeat_window_days * kDay}));
+    if (!earlier.empty()) {
+      w.repeat_of = earlier[0].integer(0);
+      repeat_found = true;
+    }
+  }
   TING_RETURN_IF_ERROR(saveWorkOrder(tx, before, w, "update"));
   if (w.type != before.type || w.category_id != before.category_id ||
       w.priority != before.priority || w.customer_id != before.customer_id) {
@@ -671,6 +691,7 @@ Result<WorkOrder> updateWorkOrder(store::Tx& tx, std::int64_t id, const WorkOrde
                                  .before_json = boost::json::serialize(toJson(before)),
                                  .after_json = boost::json::serialize(toJson(w))}));
   emitChange(tx, w, "updated");
+  if (repeat_found) emitChange(tx, w, "repeat");
   return w;
 }
 

@@ -445,6 +445,25 @@ TEST_P(WorkOrdersTest, RepeatsAndRehandlingEscalate) {
   ASSERT_TRUE(later.isOk());
   EXPECT_EQ(later->repeat_of, std::nullopt) << "outside the 30-day window since the last";
 
+  // The customer and category filled in after the call: flagged the same way.
+  clock_.set(kFriday0900 + 52 * kDay);
+  auto blank = create({});
+  ASSERT_TRUE(blank.isOk());
+  EXPECT_FALSE(blank->repeat_of);
+  auto filled = write(a_, agent_, [&](store::Tx& tx) {
+    return updateWorkOrder(tx, blank->id,
+                           {.category_id = std::optional<std::int64_t>(cat),
+                            .customer_id = std::optional<std::int64_t>(customer_)});
+  });
+  ASSERT_TRUE(filled.isOk()) << filled.status().message();
+  EXPECT_EQ(filled->repeat_of, later->id);
+  auto reread = store_->read([&](store::Session& ss) -> Status {
+    TING_ASSIGN_OR_RETURN(WorkOrder o, getWorkOrder(ss, a_, blank->id));
+    EXPECT_EQ(o.repeat_of, later->id) << "stored, not only returned";
+    return Status::ok();
+  });
+  EXPECT_TRUE(reread.isOk()) << reread.message();
+
   // Sent back and forth between departments: counted, escalated at the third time.
   const std::int64_t id = later->id;
   ASSERT_TRUE(act(id, Action::kAccept, {.promised_reply_at = clock_.nowMillis() + kDay}).isOk());

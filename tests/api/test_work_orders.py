@@ -218,6 +218,13 @@ def test_notes_views_counts_and_duplicates(shared, tok, demo_ids):
     notes = T.expect(shared.api("GET", f"/api/v1/work-orders/{first['id']}/notes", token=agent),
                      200)["items"]
     assert [n["visibility"] for n in notes] == ["internal", "customer"], notes
+    # The customer's timeline carries both, newest first, with the reference.
+    timeline = T.expect(shared.api("GET", f"/api/v1/customers/{customer['id']}/timeline",
+                                   token=agent), 200)["items"]
+    noted = [(e["visibility"], e["reference"], e["body"]) for e in timeline
+             if e["type"] == "note"]
+    assert noted == [("customer", first["reference"], told["body"]),
+                     ("internal", first["reference"], "line test pending")], timeline
     T.assert_error(shared.api("POST", f"/api/v1/work-orders/{first['id']}/notes", token=agent,
                               json={"body": "x", "visibility": "public"}), 422,
                    field="visibility")

@@ -211,6 +211,17 @@ def test_missed_offer_moves_on_then_bridge_recording_and_wrap_up(acd, phones, wo
         assert masked[-4:] == call["from"][-4:] and masked != call["from"], masked
     files = list((acd.data_dir / "recordings").rglob(f"{call_id}.wav"))
     assert files, "no recording"
+    # The customer's timeline has the call with its way through the IVR; the
+    # recording link goes only to roles that may play it.
+    for token, link in ((lead(acd), f"/api/v1/calls/{call_id}/recording"),
+                        (acd.token("demo", "1002"), None)):
+        timeline = T.expect(acd.api("GET", f"/api/v1/customers/{known['id']}/timeline",
+                                    token=token), 200)["items"]
+        [entry] = [e for e in timeline if e.get("call_id") == call_id and e["type"] == "call"]
+        assert [s["node"] for s in entry["ivr_path"]][-1] == "to_support", entry
+        assert entry["has_recording"] and entry["recording_url"] == link, entry
+    st, _h, _b = acd.api("GET", f"/api/v1/calls/{call_id}/recording", token=lead(acd))
+    assert st == 200
     _left, right = read_growing_wav(files[0])
     start = int((offset_s(bridged, started) + 1.0) * 10) * BLOCK
     window = right[start:start + 50 * BLOCK]
