@@ -113,6 +113,8 @@ boost::json::object importJson(const crm::ImportReport& report, std::size_t max_
   }
   return {{"rows", report.rows},
           {"imported", report.imported},
+          {"updated", report.updated},
+          {"skipped", report.skipped},
           {"rejected", report.rejected},
           {"problems", std::move(problems)},
           {"problems_truncated", report.problems.size() > max_problems}};
@@ -293,16 +295,28 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
        {Role::kTeamLead, Role::kSupervisor, Role::kAdmin},
        [&ctx](Call& call) -> Result<Response> {
          bool async = false;
+         crm::ImportOptions sync_options;
          for (const auto& [k, v] : call.query) {
+           if (k == "on_duplicate") {
+             auto mode = crm::parseOnDuplicate(v);
+             if (!mode) {
+               return invalidArgument("on_duplicate is create, skip or update", k)
+                   .withReason("invalid_query");
+             }
+             sync_options.on_duplicate = *mode;
+             continue;
+           }
            if (k != "async") {
              return invalidArgument("unknown query parameter '" + k + "'", k)
                  .withReason("invalid_query");
            }
            TING_ASSIGN_OR_RETURN(async, queryBool(k, v));
          }
+         const crm::OnDuplicate on_duplicate = sync_options.on_duplicate;
          if (!async) {
-           TING_ASSIGN_OR_RETURN(crm::ImportReport report,
-                                 crm::importCustomers(ctx.store, call.actor(), call.request.body));
+           TING_ASSIGN_OR_RETURN(
+               crm::ImportReport report,
+               crm::importCustomers(ctx.store, call.actor(), call.request.body, sync_options));
            TING_RETURN_IF_ERROR(crm::auditImport(ctx.store, call.actor(), report));
            return jsonResponse(importJson(report, kMaxReportedProblems));
          }
@@ -312,10 +326,11 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
          TING_RETURN_IF_ERROR(crm::checkImportHeader(call.request.body));
          auto job = ctx.jobs->submit(
              call.actor(), "customer_import",
-             [&store = ctx.store, actor = call.actor(),
+             [&store = ctx.store, actor = call.actor(), on_duplicate,
               csv = std::move(call.request.body)](jobs::Progress& progress)
                  -> Result<boost::json::object> {
                crm::ImportOptions options;
+               options.on_duplicate = on_duplicate;
                options.progress = [&progress](std::size_t done, std::size_t total,
                                               const crm::ImportReport&) {
                  progress.report(static_cast<std::int64_t>(done),
@@ -342,7 +357,10 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                    "unusable. With ?async=true: 202 and a job (GET /api/v1/jobs/{id}) showing "
                    "progress, whose file is the report of rejected rows.",
         .tag = "customers",
-        .query = {{"async", "boolean", false, "run as a background job with progress"}},
+        .query = {{"async", "boolean", false, "run as a background job with progress"},
+                  {"on_duplicate", "string", false,
+                   "a row whose number a customer already has: create (default) a new card, "
+                   "skip it, or update that customer's card"}},
         .raw_body = "text/csv"},
        kMaxImportBytes});
 

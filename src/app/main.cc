@@ -111,6 +111,7 @@ Exit code 0 when the flow is fine ("ok: N nodes"), 1 when it has problems,
 
 constexpr const char* kImportHelp =
     R"help(Usage: ting import customers FILE.csv --tenant SLUG [--report FILE]
+                 [--on-duplicate create|skip|update]
 
 Imports customers from a CSV file (UTF-8, with or without a byte order mark)
 into the tenant. The first line names the columns: name, phone, email,
@@ -120,8 +121,12 @@ created_at (ignored); any other column becomes a custom field. Several numbers i
 one phone cell are separated by ;. A row with neither a name nor a phone, or
 with a number that is not valid, is rejected and reported; the other rows are
 imported (a bad row never half-applies). Safe while the server runs on the
-same data directory.
-Prints "imported N, rejected M (report: PATH)"; the report lists every
+same data directory. A row whose number a customer already has becomes a new
+customer (create, the default), is skipped (skip), or completes that
+customer's card (update: its non-empty cells; numbers and tags are added); a
+number several customers share rejects the row with skip and update.
+Prints "imported N, rejected M (report: PATH)" (with ", skipped S" or
+", updated U" after N for those modes); the report lists every
 rejected row (line, field, error) and goes to --report or to
 <data>/imports/customers-<time>-report.csv, with a byte order mark. The
 import is audited. Exit code 0 when the file was processed, 2 when it could
@@ -159,7 +164,7 @@ struct CommandLine {
 // Command options that take a value, besides the configuration flags.
 const std::vector<std::string> kValueOptions = {
     "--tenant", "--role", "--password", "--display-name", "--phone",
-    "--report", "--tag",  "--vip",      "--search",       "--owner"};
+    "--report", "--tag",  "--vip",      "--search",       "--owner", "--on-duplicate"};
 const std::vector<std::string> kSwitchOptions = {"--password-stdin"};
 
 bool parseArgs(int argc, char** argv, CommandLine& cl, std::string& error) {
@@ -450,6 +455,15 @@ int runImport(const Config& config, const CommandLine& cl) {
   const identity::Tenant& tenant = opened->second;
   store::Store& st = storage->store();
   crm::ImportOptions options;
+  if (auto it = cl.options.find("--on-duplicate"); it != cl.options.end()) {
+    auto mode = crm::parseOnDuplicate(it->second);
+    if (!mode) {
+      std::fprintf(stderr, "ting: --on-duplicate takes create, skip or update, not '%s'\n",
+                   it->second.c_str());
+      return 2;
+    }
+    options.on_duplicate = *mode;
+  }
   std::size_t shown = 0;
   options.progress = [&shown](std::size_t done, std::size_t total, const crm::ImportReport& r) {
     if (r.rows < shown + 10'000 && done < total) return;
@@ -475,6 +489,14 @@ int runImport(const Config& config, const CommandLine& cl) {
   }
   fs::create_directories(out.parent_path().empty() ? fs::path(".") : out.parent_path(), ec);
   Status audited = crm::auditImport(st, store::Actor{tenant.id, 0, "cli", "cli"}, *report);
+  // "imported N, rejected M", with what became of the duplicates when asked.
+  std::string summary = "imported " + std::to_string(report->imported);
+  if (options.on_duplicate == crm::OnDuplicate::kUpdate) {
+    summary += ", updated " + std::to_string(report->updated);
+  } else if (options.on_duplicate == crm::OnDuplicate::kSkip) {
+    summary += ", skipped " + std::to_string(report->skipped);
+  }
+  summary += ", rejected " + std::to_string(report->rejected);
   if (!audited.isOk()) std::fprintf(stderr, "ting: %s\n", audited.message().c_str());
   // With a byte order mark, as the API's reports: spreadsheets need it for Chinese.
   std::ofstream report_file(out, std::ios::binary | std::ios::trunc);
@@ -482,13 +504,11 @@ int runImport(const Config& config, const CommandLine& cl) {
   report_file.close();
   if (!report_file) {
     // The customers are in; only the list of rejected rows is lost.
-    std::printf("imported %zu, rejected %zu (report not written)\n", report->imported,
-                report->rejected);
+    std::printf("%s (report not written)\n", summary.c_str());
     std::fprintf(stderr, "ting: cannot write the report %s\n", out.string().c_str());
     return 1;
   }
-  std::printf("imported %zu, rejected %zu (report: %s)\n", report->imported, report->rejected,
-              out.string().c_str());
+  std::printf("%s (report: %s)\n", summary.c_str(), out.string().c_str());
   return 0;
 }
 

@@ -122,7 +122,8 @@ Result<Header> readHeader(const CsvRow& row) {
 }
 
 // One row as customer fields; a problem naming the column otherwise.
-std::optional<ImportProblem> readRow(const Header& h, const CsvRow& row, CustomerFields& f) {
+std::optional<ImportProblem> readRow(const Header& h, const CsvRow& row, CustomerFields& f,
+                                     bool& named) {
   ImportProblem p{row.line, "", ""};
   if (row.fields.size() > h.columns.size()) {
     p.message = std::to_string(row.fields.size()) + " fields, but the header has " +
@@ -184,6 +185,7 @@ std::optional<ImportProblem> readRow(const Header& h, const CsvRow& row, Custome
     std::replace(phones.begin(), phones.end(), '/', ';');
     f.phones = splitList(phones);
   }
+  named = !name.empty();
   f.name = name.empty() ? phones : name;
   if (!custom.empty()) f.custom_fields = std::move(custom);
   Customer check;
@@ -200,26 +202,81 @@ std::optional<ImportProblem> readRow(const Header& h, const CsvRow& row, Custome
 struct Pending {
   std::size_t line;
   CustomerFields fields;
+  bool named = true;  // the row had a name (not only a number)
 };
+
+enum class Outcome { kCreated, kUpdated, kSkipped };
+
+void countOutcome(ImportReport& report, Outcome o) {
+  (o == Outcome::kCreated   ? report.imported
+   : o == Outcome::kUpdated ? report.updated
+                            : report.skipped) += 1;
+}
+
+// Writes one row as the options say: a new customer, or (skip, update) the
+// existing one its numbers find.
+Result<Outcome> writeRow(store::Tx& tx, const Pending& row, OnDuplicate mode) {
+  if (mode != OnDuplicate::kCreate && row.fields.phones) {
+    std::vector<std::int64_t> ids;
+    for (const auto& number : *row.fields.phones) {
+      TING_ASSIGN_OR_RETURN(auto found, findByNumber(tx.session(), tx.actor().tenant_id, number));
+      for (const auto& c : found) {
+        if (std::find(ids.begin(), ids.end(), c.id) == ids.end()) ids.push_back(c.id);
+      }
+    }
+    if (ids.size() > 1) {
+      return invalidValue("the numbers belong to " + std::to_string(ids.size()) +
+                              " customers already; merge them first",
+                          "phone");
+    }
+    if (ids.size() == 1) {
+      if (mode == OnDuplicate::kSkip) return Outcome::kSkipped;
+      TING_ASSIGN_OR_RETURN(Customer existing, getCustomer(tx.session(), tx.actor().tenant_id,
+                                                           ids[0]));
+      CustomerFields more = row.fields;
+      if (!row.named) more.name.reset();  // keep their name; the row only had a number
+      std::vector<std::string> numbers;
+      for (const auto& p : existing.phones) numbers.push_back(p.number);
+      numbers.insert(numbers.end(), row.fields.phones->begin(), row.fields.phones->end());
+      more.phones = std::move(numbers);  // the same number twice is kept once
+      if (more.tags) {
+        std::vector<std::string> tags = existing.tags;
+        tags.insert(tags.end(), more.tags->begin(), more.tags->end());
+        more.tags = std::move(tags);
+      }
+      TING_RETURN_IF_ERROR(updateCustomer(tx, ids[0], more).status());
+      return Outcome::kUpdated;
+    }
+  }
+  TING_RETURN_IF_ERROR(createCustomer(tx, row.fields).status());
+  return Outcome::kCreated;
+}
 
 // Writes `rows` in one transaction; if that fails, each on its own so one
 // failing row costs only itself.
 void writeBatch(store::Store& store, const store::Actor& actor, std::vector<Pending>& rows,
-                ImportReport& report) {
+                ImportReport& report, OnDuplicate mode) {
   if (rows.empty()) return;
+  std::vector<Outcome> outcomes;
   Status all = store.write(actor, [&](store::Tx& tx) -> Status {
-    for (const auto& r : rows) TING_RETURN_IF_ERROR(createCustomer(tx, r.fields).status());
+    outcomes.clear();
+    for (const auto& r : rows) {
+      TING_ASSIGN_OR_RETURN(Outcome o, writeRow(tx, r, mode));
+      outcomes.push_back(o);
+    }
     return Status::ok();
   });
   if (all.isOk()) {
-    report.imported += rows.size();
+    for (Outcome o : outcomes) countOutcome(report, o);
   } else {
     for (const auto& r : rows) {
+      Outcome outcome = Outcome::kCreated;
       Status one = store.write(actor, [&](store::Tx& tx) -> Status {
-        return createCustomer(tx, r.fields).status();
+        TING_ASSIGN_OR_RETURN(outcome, writeRow(tx, r, mode));
+        return Status::ok();
       });
       if (one.isOk()) {
-        ++report.imported;
+        countOutcome(report, outcome);
       } else {
         ++report.rejected;
         report.problems.push_back({r.line, one.field(), one.message()});
@@ -278,7 +335,8 @@ Result<ImportReport> importCustomers(store::Store& store, const store::Actor& ac
     if (!*next) break;
     ++report.rows;
     CustomerFields fields;
-    if (auto problem = readRow(header, **next, fields)) {
+    bool named = true;
+    if (auto problem = readRow(header, **next, fields, named)) {
       ++report.rejected;
       report.problems.push_back(std::move(*problem));
       continue;
@@ -291,15 +349,26 @@ Result<ImportReport> importCustomers(store::Store& store, const store::Actor& ac
       }
     }
     fields.field_definitions = &defs;
-    pending.push_back({(*next)->line, std::move(fields)});
+    pending.push_back({(*next)->line, std::move(fields), named});
     if (pending.size() >= batch) {
-      writeBatch(store, actor, pending, report);
+      writeBatch(store, actor, pending, report, options.on_duplicate);
       if (options.progress) options.progress(reader.bytesRead(), csv.size(), report);
     }
   }
-  writeBatch(store, actor, pending, report);
+  writeBatch(store, actor, pending, report, options.on_duplicate);
   if (options.progress) options.progress(csv.size(), csv.size(), report);
   return report;
+}
+
+std::optional<OnDuplicate> parseOnDuplicate(std::string_view text) {
+  if (text == "create") return OnDuplicate::kCreate;
+  if (text == "skip") return OnDuplicate::kSkip;
+  if (text == "update") return OnDuplicate::kUpdate;
+  return std::nullopt;
+}
+
+std::string_view onDuplicateName(OnDuplicate mode) {
+  return mode == OnDuplicate::kCreate ? "create" : mode == OnDuplicate::kSkip ? "skip" : "update";
 }
 
 std::string reportCsv(const ImportReport& report) {
@@ -315,8 +384,11 @@ Status auditImport(store::Store& store, const store::Actor& actor, const ImportR
     store::AuditEntry entry;
     entry.entity = "customer";
     entry.action = "import";
-    entry.after_json = boost::json::serialize(boost::json::object{
-        {"rows", report.rows}, {"imported", report.imported}, {"rejected", report.rejected}});
+    boost::json::object after{
+        {"rows", report.rows}, {"imported", report.imported}, {"rejected", report.rejected}};
+    if (report.updated) after["updated"] = report.updated;
+    if (report.skipped) after["skipped"] = report.skipped;
+    entry.after_json = boost::json::serialize(after);
     return tx.audit(entry);
   });
 }

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,13 +24,25 @@ struct ImportProblem {
 
 struct ImportReport {
   std::size_t rows = 0;  // data rows read (good and bad)
-  std::size_t imported = 0;
+  std::size_t imported = 0;  // new customers
+  std::size_t updated = 0;   // existing customers the rows completed (on_duplicate update)
+  std::size_t skipped = 0;   // rows of customers already there (on_duplicate skip)
   std::size_t rejected = 0;
   std::vector<ImportProblem> problems;  // one per rejected row, in file order
 };
 
+// What a row whose number an existing customer of the tenant has becomes:
+// a new customer all the same (create), nothing (skip), or more on that
+// customer's card (update: the row's non-empty cells; numbers and tags are
+// added to theirs). A number several customers share rejects the row in skip
+// and update (merge them first).
+enum class OnDuplicate { kCreate, kSkip, kUpdate };
+std::optional<OnDuplicate> parseOnDuplicate(std::string_view text);
+std::string_view onDuplicateName(OnDuplicate mode);
+
 struct ImportOptions {
   std::size_t batch = 200;  // good rows written per transaction
+  OnDuplicate on_duplicate = OnDuplicate::kCreate;
   // Called after each batch with bytes read so far and the file's size.
   std::function<void(std::size_t done, std::size_t total, const ImportReport&)> progress;
 };

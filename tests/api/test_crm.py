@@ -198,6 +198,15 @@ def test_import_command_while_the_server_runs(server_factory, tmp_path):
     found = T.expect(srv.api("GET", "/api/v1/customers", token=admin, query={"q": tag}),
                      200)["items"]
     assert len(found) == 2, found
+    # Again, skipping the customers already there: nothing new.
+    out = srv.cli("import", "customers", str(csv_file), "--tenant", "demo", "--on-duplicate",
+                  "skip")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1].startswith(
+        "imported 0, skipped 3, rejected 4 (report: "), out.stdout
+    out = srv.cli("import", "customers", str(csv_file), "--tenant", "demo", "--on-duplicate",
+                  "twice")
+    assert out.returncode == 2 and "--on-duplicate" in out.stderr, out.stderr
     # An explicit report path; a file that cannot be read; an unknown tenant.
     mine = tmp_path / "mine.csv"
     out = srv.cli("import", "customers", str(csv_file), "--tenant", "demo", "--report", str(mine))
@@ -282,6 +291,54 @@ def test_export_command_writes_what_the_import_reads_back(server_factory, tmp_pa
     out = srv.cli("export", "customers", str(tmp_path / "missing" / "x.csv"), "--tenant", "demo")
     assert out.returncode == 1 and "cannot write" in out.stderr, out.stderr
     assert not (tmp_path / "missing").exists()
+
+
+def test_reimporting_skips_or_completes_the_cards_already_there(shared, tok):
+    admin = tok("admin")
+    tag, tag2 = T.uniq("re"), T.uniq("re2")
+    a, b, shared_no = unique_mobile(), unique_mobile(), unique_mobile()
+    first = (f"name,phone,email,tags\r\n"
+             f"张三,{a},,{tag}\r\n"
+             f"李四,{b},li@example.cn,{tag}\r\n")
+    body = T.expect(shared.api("POST", "/api/v1/customers/import", token=admin,
+                               data=first.encode(), headers={"Content-Type": "text/csv"}), 200)
+    assert (body["imported"], body["updated"], body["skipped"]) == (2, 0, 0), body
+    # Two cards share a number: neither skip nor update can tell which is meant.
+    T.create_customer(shared, admin, name="同号甲", phone=shared_no)
+    T.create_customer(shared, admin, name="同号乙", phone=shared_no)
+    again = (f"name,phone,email,company,tags\r\n"
+             f",+86 {a},zhang@example.cn,张记,{tag2}\r\n"
+             f"李四,0{b},,,\r\n"
+             f"王五,{unique_mobile()},,,{tag}\r\n"
+             f"同号,{shared_no},,,\r\n")
+
+    def customers(t):
+        items = T.expect(shared.api("GET", "/api/v1/customers", token=admin,
+                                    query={"tag": t}), 200)["items"]
+        return {c["name"]: c for c in items}
+
+    st, _h, body = shared.api("POST", "/api/v1/customers/import", token=admin,
+                              query={"on_duplicate": "skip"}, data=again.encode(),
+                              headers={"Content-Type": "text/csv"})
+    assert st == 200, body
+    assert (body["imported"], body["skipped"], body["rejected"]) == (1, 2, 1), body
+    assert body["problems"][0]["line"] == 5 and body["problems"][0]["field"] == "phone", body
+    assert sorted(customers(tag)) == ["张三", "李四", "王五"]
+    assert customers(tag)["张三"]["email"] is None
+    # Update: the cells given complete the card, the name stays, tags are added.
+    body = T.expect(shared.api("POST", "/api/v1/customers/import", token=admin,
+                               query={"on_duplicate": "update"}, data=again.encode(),
+                               headers={"Content-Type": "text/csv"}), 200)
+    assert (body["imported"], body["updated"], body["rejected"]) == (0, 3, 1), body
+    zhang = customers(tag)["张三"]
+    assert zhang["email"] == "zhang@example.cn" and zhang["company"] == "张记", zhang
+    assert sorted(zhang["tags"]) == sorted([tag, tag2]), zhang
+    assert [p["e164"] for p in zhang["phones"]] == ["+86" + a], zhang
+    assert customers(tag)["李四"]["email"] == "li@example.cn"
+    assert len([c for c in customers(tag) if c == "王五"]) == 1
+    T.assert_error(shared.api("POST", "/api/v1/customers/import", token=admin,
+                              query={"on_duplicate": "merge"}, data=again.encode(),
+                              headers={"Content-Type": "text/csv"}), 400, field="on_duplicate")
 
 
 def test_duplicates_are_found_and_merged(shared, tok):
