@@ -586,7 +586,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                auto notes,
                s.query("SELECT n.id, n.work_order_id, w.reference, n.at, n.author, n.visibility, "
                        "n.body FROM work_orders w JOIN work_order_notes n ON n.work_order_id = "
-                       "w.id WHERE w.tenant_id = ? AND w.customer_id = ? ORDER BY n.at DESC "
+                       "w.id WHERE w.tenant_id = ? AND w.customer_id = ? ORDER BY n.at DESC, n.id DESC "
                        "LIMIT ?",
                        {tenant, id, std::int64_t{kTimelineLimit}}));
            for (const auto& r : notes) {

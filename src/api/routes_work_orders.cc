@@ -7,6 +7,7 @@
 #include "api/api_context.h"
 #include "api/json_body.h"
 #include "api/list_params.h"
+#include "workorders/saved_views.h"
 #include "workorders/settings.h"
 #include "workorders/sla.h"
 #include "workorders/work_orders.h"
@@ -28,7 +29,7 @@ const ListSpec kWorkOrderList{
     .default_sort = "-created_at",
     .filters = {"view", "state", "open", "type", "category_id", "priority", "owner_id",
                 "customer_id", "department", "repeat", "breached", "waiting", "due_before", "since",
-                "until", "call_id", "q"},
+                "until", "call_id", "q", "saved_view"},
 };
 
 const identity::RoleSet kReaders{Role::kAgent,      Role::kTeamLead, Role::kQaInspector,
@@ -44,6 +45,24 @@ Result<UnixMillis> queryTime(const std::string& key, const std::string& v) {
 
 Result<wo::WorkOrderFilter> readFilter(ApiContext& ctx, const Call& call,
                                        const std::map<std::string, std::string>& filters) {
+  if (auto saved = filters.find("saved_view"); saved != filters.end()) {
+    // A saved view's filters, under the ones the request names itself.
+    TING_ASSIGN_OR_RETURN(std::int64_t id, queryId(saved->first, saved->second));
+    wo::SavedView view;
+    Status s = ctx.store.read([&](store::Session& session) -> Status {
+      TING_ASSIGN_OR_RETURN(view, wo::getSavedView(session, call.principal->tenant_id,
+                                                   call.principal->user_id, id));
+      return Status::ok();
+    });
+    if (s.code() == StatusCode::kNotFound) return badQueryValue("saved_view", "a view you may use");
+    TING_RETURN_IF_ERROR(s);
+    std::map<std::string, std::string> merged = view.filters;
+    for (const auto& [k, v] : filters) {
+      if (k != "saved_view") merged[k] = v;
+    }
+    merged.erase("saved_view");
+    return readFilter(ctx, call, merged);
+  }
   wo::WorkOrderFilter f;
   const UnixMillis now = ctx.store.clock().nowMillis();
   for (const auto& [k, v] : filters) {
@@ -312,6 +331,131 @@ void addWorkOrderRoutes(Router& router, ApiContext& ctx) {
        {.summary = "How many work orders match (the list's filters and views).",
         .tag = "work-orders",
         .query = listQueryDocs(kWorkOrderList)}});
+
+  // Views users save: the list's filters under a name.
+  constexpr const char* kBuiltinViews[] = {"my_open",  "breaching_2h",        "breached",
+                                           "repeats_week", "waiting_on_customer", "unassigned"};
+  router.add({"GET",
+              "/api/v1/work-order-views",
+              Access::kAuthenticated,
+              kReaders,
+              [&ctx, kBuiltinViews](Call& call) -> Result<Response> {
+                std::vector<wo::SavedView> views;
+                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+                  TING_ASSIGN_OR_RETURN(views, wo::listSavedViews(s, call.principal->tenant_id,
+                                                                  call.principal->user_id));
+                  return Status::ok();
+                }));
+                boost::json::array builtin, items;
+                for (const char* v : kBuiltinViews) builtin.push_back(boost::json::string(v));
+                for (const auto& v : views) items.push_back(wo::toJson(v));
+                return jsonResponse({{"builtin", std::move(builtin)}, {"items", std::move(items)}});
+              },
+              {.summary = "The views you may open: the built-in ones (?view=) and those saved by "
+                          "you or shared in your tenant (?saved_view=id on the list and count).",
+               .tag = "work-orders"}});
+  // Reads a view's name, filters and sharing from `body` onto `v`, checking
+  // the filters as the list would.
+  auto readView = [&ctx](Call& call, JsonBody& body, wo::SavedView& v, bool create) -> Status {
+    if (auto name = body.string("name", create, 100)) {
+      if (name->empty()) return invalidValue("name must be 1-100 bytes", "name");
+      v.name = *name;
+    }
+    if (auto shared = body.boolean("shared")) v.shared = *shared;
+    auto filters = body.object("filters", create);
+    TING_RETURN_IF_ERROR(body.finish());
+    if (filters) {
+      std::map<std::string, std::string> f;
+      for (const auto& [k, value] : *filters) {
+        const std::string key(k);
+        const std::string field = "filters." + key;
+        const auto& allowed = kWorkOrderList.filters;
+        if (key == "saved_view" ||
+            std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+          return invalidValue("no list filter named '" + key + "'", field);
+        }
+        if (!value.is_string() || value.as_string().size() > 200) {
+          return invalidValue(field + " must be a string as in the list's query", field);
+        }
+        f[key] = std::string(value.as_string());
+      }
+      if (auto checked = readFilter(ctx, call, f); !checked.isOk()) {
+        const std::string field = "filters." + checked.status().field();
+        return invalidValue(checked.status().message(), field);
+      }
+      v.filters = std::move(f);
+    }
+    if (v.shared && !identity::RoleSet{Role::kTeamLead, Role::kSupervisor, Role::kAdmin}.contains(
+                        call.principal->role)) {
+      return Status(StatusCode::kPermissionDenied, "team leads and up share views");
+    }
+    return Status::ok();
+  };
+  router.add({"POST",
+              "/api/v1/work-order-views",
+              Access::kAuthenticated,
+              kReaders,
+              [&ctx, readView](Call& call) -> Result<Response> {
+                JsonBody body(call.request.body);
+                wo::SavedView v;
+                TING_RETURN_IF_ERROR(readView(call, body, v, true));
+                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+                  TING_ASSIGN_OR_RETURN(v, wo::createSavedView(tx, v));
+                  return Status::ok();
+                }));
+                return jsonResponse(wo::toJson(v), 201);
+              },
+              {.summary = "Save a view: a name and the list's filters (query parameters as "
+                          "strings); shared (team leads and up) shows it to the whole tenant.",
+               .tag = "work-orders",
+               .body = {{"name", "string", true, ""},
+                        {"filters", "object", true,
+                         "{\"state\": \"new,accepted\", \"priority\": \"urgent\", ...}"},
+                        {"shared", "boolean", false, "visible to everyone in the tenant"}},
+               .success_status = 201,
+               .success_description = "Created"}});
+  router.add({"PATCH",
+              "/api/v1/work-order-views/{id}",
+              Access::kAuthenticated,
+              kReaders,
+              [&ctx, readView](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+                wo::SavedView v;
+                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+                  TING_ASSIGN_OR_RETURN(v, wo::getSavedView(tx.session(),
+                                                            call.principal->tenant_id,
+                                                            call.principal->user_id, id));
+                  TING_RETURN_IF_ERROR(wo::mayChangeSavedView(v, call.principal->user_id,
+                                                              call.principal->role));
+                  JsonBody body(call.request.body);
+                  TING_RETURN_IF_ERROR(readView(call, body, v, false));
+                  TING_ASSIGN_OR_RETURN(v, wo::updateSavedView(tx, v));
+                  return Status::ok();
+                }));
+                return jsonResponse(wo::toJson(v));
+              },
+              {.summary = "Rename a view, change its filters or sharing (its owner or an admin).",
+               .tag = "work-orders"}});
+  router.add({"DELETE",
+              "/api/v1/work-order-views/{id}",
+              Access::kAuthenticated,
+              kReaders,
+              [&ctx](Call& call) -> Result<Response> {
+                TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
+                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
+                  TING_ASSIGN_OR_RETURN(wo::SavedView v,
+                                        wo::getSavedView(tx.session(), call.principal->tenant_id,
+                                                         call.principal->user_id, id));
+                  TING_RETURN_IF_ERROR(wo::mayChangeSavedView(v, call.principal->user_id,
+                                                              call.principal->role));
+                  return wo::deleteSavedView(tx, id);
+                }));
+                return noContent();
+              },
+              {.summary = "Delete a view (its owner or an admin).",
+               .tag = "work-orders",
+               .success_status = 204,
+               .success_description = "Deleted"}});
 
   router.add({"GET",
               "/api/v1/work-orders/transitions",

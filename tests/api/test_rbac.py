@@ -244,6 +244,14 @@ def request_for(shared, tok, ctx, method, path, role="admin"):
     if (method, path) == ("POST", "/api/v1/customers/import"):
         # A header only: nothing is imported, the answer is the (empty) report.
         return method, path, b"name,phone\r\n", 200, None
+    if (method, path) == ("GET", "/api/v1/work-order-views"):
+        return method, path, None, 200, None
+    if (method, path) == ("POST", "/api/v1/work-order-views"):
+        return method, path, {"name": T.uniq("rbac view "), "filters": {"open": "true"}}, 201, None
+    if (method, path) in (("PATCH", "/api/v1/work-order-views/{id}"),
+                          ("DELETE", "/api/v1/work-order-views/{id}")):
+        return method, "/api/v1/work-order-views/999999999", (
+            {"name": "x"} if method == "PATCH" else None), 404, None
     if (method, path) == ("GET", "/api/v1/customer-fields"):
         return method, path, None, 200, None
     if (method, path) == ("POST", "/api/v1/customer-fields"):

@@ -352,3 +352,58 @@ def test_department_staff_see_and_answer_only_their_department(shared, tok):
     assert w["department_reply"] == "退款已处理 refund issued" and w["state"] == "dispatched", w
     w = act(shared, dept, ours["id"], "return", reason="needs the contract number")
     assert w["state"] == "investigating" and w["rehandled"] == 1, w
+
+
+def test_saved_views_are_the_lists_filters_under_a_name(shared, tok):
+    agent, lead, other = tok("agent"), tok("team_lead"), tok("supervisor")
+    customer = T.create_customer(shared, agent, name="视图 Views", phone="13566667777")
+    urgent = create(shared, agent, customer_id=customer["id"], priority="urgent")
+    create(shared, agent, customer_id=customer["id"], priority="low")
+    mine = T.expect(shared.api("POST", "/api/v1/work-order-views", token=agent,
+                               json={"name": "我的紧急投诉", "filters": {
+                                   "open": "true", "priority": "urgent",
+                                   "customer_id": str(customer["id"])}}), 201)
+    assert mine["shared"] is False and mine["owner"] == "1001", mine
+    got = T.expect(shared.api("GET", "/api/v1/work-orders", token=agent,
+                              query={"saved_view": str(mine["id"])}), 200)["items"]
+    assert [w["id"] for w in got] == [urgent["id"]], got
+    count = T.expect(shared.api("GET", "/api/v1/work-orders/count", token=agent,
+                                query={"saved_view": str(mine["id"])}), 200)
+    assert count["count"] == 1, count
+    # The request's own filters win over the view's.
+    low = T.expect(shared.api("GET", "/api/v1/work-orders/count", token=agent,
+                              query={"saved_view": str(mine["id"]), "priority": "low"}), 200)
+    assert low["count"] == 1, low
+    # Private to its owner: others neither list nor open it.
+    views = T.expect(shared.api("GET", "/api/v1/work-order-views", token=other), 200)
+    assert "my_open" in views["builtin"] and mine["id"] not in [v["id"] for v in views["items"]]
+    T.assert_error(shared.api("GET", "/api/v1/work-orders", token=other,
+                              query={"saved_view": str(mine["id"])}), 400, field="saved_view")
+    T.assert_error(shared.api("PATCH", f"/api/v1/work-order-views/{mine['id']}", token=other,
+                              json={"name": "x"}), 404)
+    # Filters are checked as the list checks them; agents do not share.
+    T.assert_error(shared.api("POST", "/api/v1/work-order-views", token=agent,
+                              json={"name": "bad", "filters": {"priority": "urgent",
+                                                               "state": "sleeping"}}),
+                   422, field="filters.state")
+    T.assert_error(shared.api("POST", "/api/v1/work-order-views", token=agent,
+                              json={"name": "bad", "filters": {"colour": "red"}}),
+                   422, field="filters.colour")
+    T.assert_error(shared.api("PATCH", f"/api/v1/work-order-views/{mine['id']}", token=agent,
+                              json={"shared": True}), 403)
+    # A team lead shares one with everyone; only its owner (or an admin) changes it.
+    team = T.expect(shared.api("POST", "/api/v1/work-order-views", token=lead,
+                               json={"name": T.uniq("班组 "), "filters": {"view": "breached"},
+                                     "shared": True}), 201)
+    seen = T.expect(shared.api("GET", "/api/v1/work-order-views", token=agent), 200)["items"]
+    assert team["id"] in [v["id"] for v in seen], seen
+    T.expect(shared.api("GET", "/api/v1/work-orders", token=agent,
+                        query={"saved_view": str(team["id"])}), 200)
+    T.assert_error(shared.api("DELETE", f"/api/v1/work-order-views/{team['id']}", token=agent),
+                   403)
+    renamed = T.expect(shared.api("PATCH", f"/api/v1/work-order-views/{mine['id']}",
+                                  token=agent, json={"name": "紧急"}), 200)
+    assert renamed["name"] == "紧急" and renamed["filters"]["priority"] == "urgent", renamed
+    T.expect(shared.api("DELETE", f"/api/v1/work-order-views/{mine['id']}", token=agent), 204)
+    T.expect(shared.api("DELETE", f"/api/v1/work-order-views/{team['id']}", token=tok("admin")),
+             204)

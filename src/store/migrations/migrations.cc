@@ -666,6 +666,17 @@ CREATE TABLE customer_fields (
   updated_at BIGINT NOT NULL,
   UNIQUE (tenant_id, field_key)
 );
+CREATE TABLE saved_views (
+  id {{id}},
+  tenant_id BIGINT NOT NULL REFERENCES tenants(id),
+  owner_id BIGINT NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  filters TEXT NOT NULL DEFAULT '{}',
+  shared INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX saved_views_owner ON saved_views (tenant_id, owner_id, id);
 )sql";
 
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
@@ -700,7 +711,7 @@ const std::vector<Migration>& migrations() {
       {7, "work orders, SLA calendars, policies, clocks and events, approvals", kV7WorkOrders},
       {8, "knowledge base; what the search index follows; webhooks", kV8Kb},
       {9, "customers' owner agent and attachments; background jobs", kV9CrmFiles},
-      {10, "follow-up attempts before closing unreached; customer field definitions",
+      {10, "follow-up attempts; customer field definitions; saved work-order views",
        kV10FieldsAndFollowUps},
   };
   return kMigrations;
