@@ -187,6 +187,19 @@ Status conformOne(const FieldDefinition& d, boost::json::value& v) {
   return Status::ok();
 }
 
+// One definition of the tenant; kNotFound for others'.
+Result<FieldDefinition> findDefinition(store::Session& s, std::int64_t tenant_id,
+                                       std::int64_t id) {
+  auto row = s.queryOne(
+      std::string("SELECT ") + kColumns + " FROM customer_fields WHERE tenant_id = ? AND id = ?",
+      {tenant_id, id});
+  if (!row.isOk()) {
+    return row.status().code() == StatusCode::kNotFound ? notFound("no such custom field")
+                                                        : row.status();
+  }
+  return fromRow(*row);
+}
+
 void audit(store::Tx& tx, const std::string& id, const std::string& action,
            const std::string& before, const std::string& after) {
   store::AuditEntry e;
@@ -311,14 +324,7 @@ Result<FieldDefinition> createFieldDefinition(store::Tx& tx, FieldDefinition d) 
 Result<FieldDefinition> updateFieldDefinition(store::Tx& tx, std::int64_t id,
                                               const boost::json::object& patch) {
   const std::int64_t tenant = tx.actor().tenant_id;
-  auto row = tx.session().queryOne(
-      std::string("SELECT ") + kColumns + " FROM customer_fields WHERE tenant_id = ? AND id = ?",
-      {tenant, id});
-  if (!row.isOk()) {
-    return row.status().code() == StatusCode::kNotFound ? notFound("no such custom field")
-                                                        : row.status();
-  }
-  const FieldDefinition before = fromRow(*row);
+  TING_ASSIGN_OR_RETURN(const FieldDefinition before, findDefinition(tx.session(), tenant, id));
   FieldDefinition d = before;
   TING_RETURN_IF_ERROR(applyFieldDefinitionJson(patch, d, false));
   d.updated_at = tx.now();
@@ -336,16 +342,10 @@ Result<FieldDefinition> updateFieldDefinition(store::Tx& tx, std::int64_t id,
 
 Status deleteFieldDefinition(store::Tx& tx, std::int64_t id) {
   const std::int64_t tenant = tx.actor().tenant_id;
-  auto row = tx.session().queryOne(
-      std::string("SELECT ") + kColumns + " FROM customer_fields WHERE tenant_id = ? AND id = ?",
-      {tenant, id});
-  if (!row.isOk()) {
-    return row.status().code() == StatusCode::kNotFound ? notFound("no such custom field")
-                                                        : row.status();
-  }
+  TING_ASSIGN_OR_RETURN(const FieldDefinition gone, findDefinition(tx.session(), tenant, id));
   TING_RETURN_IF_ERROR(tx.session().exec(
       "DELETE FROM customer_fields WHERE tenant_id = ? AND id = ?", {tenant, id}));
-  audit(tx, std::to_string(id), "delete", boost::json::serialize(toJson(fromRow(*row))), "");
+  audit(tx, std::to_string(id), "delete", boost::json::serialize(toJson(gone)), "");
   return Status::ok();
 }
 
