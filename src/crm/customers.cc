@@ -102,9 +102,10 @@ Status saveDetails(store::Tx& tx, const Customer& c, bool fresh) {
   for (std::size_t i = 0; i < c.phones.size(); ++i) {
     const auto& p = c.phones[i];
     TING_RETURN_IF_ERROR(s.exec(
-        "INSERT INTO customer_phones (tenant_id, customer_id, number, e164, kind, position) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        {c.tenant_id, c.id, p.number, p.e164, p.kind, static_cast<std::int64_t>(i)}));
+        "INSERT INTO customer_phones (tenant_id, customer_id, number, e164, kind, position, "
+        "local_number) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {c.tenant_id, c.id, p.number, p.e164, p.kind, static_cast<std::int64_t>(i),
+         store::textOrNull(p.kind == "landline" ? landlineLocalPart(p.e164) : "")}));
   }
   for (const auto& t : c.tags) {
     TING_RETURN_IF_ERROR(s.exec(
@@ -469,6 +470,18 @@ Result<std::vector<Customer>> findByNumber(store::Session& session, std::int64_t
                         " FROM customer_phones p JOIN customers c ON c.id = p.customer_id WHERE "
                         "p.tenant_id = ? AND p.e164 = ? AND c.tenant_id = ? ORDER BY c.id LIMIT ?",
                     {tenant_id, key, tenant_id, std::int64_t{limit}}));
+  if (rows.empty()) {
+    // A local caller without their area code: the landlines with that
+    // subscriber number, in whichever city (several: the agent chooses).
+    if (const std::string local = localCallerDigits(number); !local.empty()) {
+      TING_ASSIGN_OR_RETURN(
+          rows, session.query(std::string("SELECT DISTINCT ") + kJoinedColumns +
+                                  " FROM customer_phones p JOIN customers c ON c.id = "
+                                  "p.customer_id WHERE p.tenant_id = ? AND p.local_number = ? AND "
+                                  "c.tenant_id = ? ORDER BY c.id LIMIT ?",
+                              {tenant_id, local, tenant_id, std::int64_t{limit}}));
+    }
+  }
   for (const auto& r : rows) out.push_back(fromRow(r));
   TING_RETURN_IF_ERROR(loadDetails(session, out));
   return out;

@@ -81,6 +81,38 @@ std::string lookupKey(std::string_view text, std::string_view region) {
   return digits;
 }
 
+std::string landlineLocalPart(std::string_view e164) {
+  if (!e164.starts_with("+86") || e164.size() < 12) return "";
+  const pn::PhoneNumberUtil& util = *pn::PhoneNumberUtil::GetInstance();
+  pn::PhoneNumber number;
+  if (util.Parse(std::string(e164), "CN", &number) != pn::PhoneNumberUtil::NO_PARSING_ERROR) {
+    return "";
+  }
+  const auto type = util.GetNumberType(number);
+  if (type != pn::PhoneNumberUtil::FIXED_LINE &&
+      type != pn::PhoneNumberUtil::FIXED_LINE_OR_MOBILE) {
+    return "";
+  }
+  const int area = util.GetLengthOfGeographicalAreaCode(number);
+  std::string national;
+  util.GetNationalSignificantNumber(number, &national);
+  if (area <= 0 || static_cast<std::size_t>(area) >= national.size()) return "";
+  return national.substr(static_cast<std::size_t>(area));
+}
+
+std::string localCallerDigits(std::string_view text) {
+  std::string digits;
+  for (char c : text.substr(0, kMaxPhoneText)) {
+    if (isDigit(c)) {
+      digits += c;
+    } else if (c != ' ' && c != '-') {
+      return "";  // a + or anything else: not a bare local number
+    }
+  }
+  if (digits.size() < 7 || digits.size() > 8 || digits[0] == '0' || digits[0] == '1') return "";
+  return digits;
+}
+
 std::string maskPhone(std::string_view number) {
   std::string out(number);
   // Positions of the digits, so separators and a leading + stay in place.

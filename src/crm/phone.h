@@ -33,6 +33,14 @@ Result<Phone> normalizePhone(std::string_view text, std::string_view region = "C
 // there are no digits.
 std::string lookupKey(std::string_view text, std::string_view region = "CN");
 
+// Callers on a local line often arrive without their area code (62345678
+// from a Beijing trunk). The subscriber part of a Chinese landline in E.164
+// (+861062345678 → 62345678), "" for any other number; and the digits of a
+// caller ID that looks like such a local number (7 or 8 digits, not starting
+// with 0 or 1), "" otherwise. A lookup falls back from one to the other.
+std::string landlineLocalPart(std::string_view e164);
+std::string localCallerDigits(std::string_view text);
+
 // For roles that need not see numbers: the middle digits hidden, the first
 // three and last four kept: 13800138000 → 138****8000, +8613800138000 →
 // +86138****8000. Numbers of 7 digits or fewer keep only their last two.

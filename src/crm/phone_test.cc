@@ -44,6 +44,21 @@ TEST(Phone, LookupKeysFallBackToDigits) {
   EXPECT_EQ(lookupKey("anonymous"), "");
 }
 
+TEST(Phone, LocalCallersMatchTheSubscriberPartOfLandlines) {
+  EXPECT_EQ(landlineLocalPart("+861062345678"), "62345678");    // Beijing, 2-digit area code
+  EXPECT_EQ(landlineLocalPart("+862162345678"), "62345678");    // Shanghai
+  EXPECT_EQ(landlineLocalPart("+8657187654321"), "87654321");   // Hangzhou, 3-digit area code
+  EXPECT_EQ(landlineLocalPart("+8613800138000"), "");           // a mobile
+  EXPECT_EQ(landlineLocalPart("+12125550100"), "");             // not Chinese
+  EXPECT_EQ(localCallerDigits("62345678"), "62345678");
+  EXPECT_EQ(localCallerDigits("6234-5678"), "62345678");
+  EXPECT_EQ(localCallerDigits("8765432"), "8765432");
+  EXPECT_EQ(localCallerDigits("13800138000"), "");  // a mobile's length
+  EXPECT_EQ(localCallerDigits("01062345678"), "");  // has its area code
+  EXPECT_EQ(localCallerDigits("+62345678"), "");
+  EXPECT_EQ(localCallerDigits("95588"), "");        // a service number
+}
+
 TEST(Phone, MasksTheMiddleDigits) {
   EXPECT_EQ(maskPhone("13800138000"), "138****8000");
   EXPECT_EQ(maskPhone("+8613800138000"), "+86138****8000");

@@ -46,6 +46,28 @@ def test_numbers_are_normalized_and_found_however_written(shared, tok):
                    field="number")
 
 
+def test_a_local_caller_without_area_code_finds_the_landline(shared, tok):
+    admin = tok("admin")
+    local = "6" + "".join(random.choice("0123456789") for _ in range(7))
+    beijing = T.create_customer(shared, admin, name="北京座机", phones=["010-" + local])
+    got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
+                              query={"number": local}), 200)
+    assert got["match"] == "one" and got["items"][0]["id"] == beijing["id"], got
+    # The same subscriber number in another city: the agent chooses.
+    shanghai = T.create_customer(shared, admin, name="上海座机", phones=["021 " + local])
+    got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
+                              query={"number": local}), 200)
+    assert got["match"] == "several", got
+    assert {c["id"] for c in got["items"]} == {beijing["id"], shanghai["id"]}, got
+    # With the area code it is exact; a mobile's digits never match a landline's tail.
+    got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
+                              query={"number": "010" + local}), 200)
+    assert [c["id"] for c in got["items"]] == [beijing["id"]], got
+    got = T.expect(shared.api("GET", "/api/v1/customers/lookup", token=admin,
+                              query={"number": "139" + local}), 200)
+    assert got["match"] == "none", got
+
+
 def test_invalid_numbers_are_refused_naming_the_entry(shared, tok):
     admin = tok("admin")
     T.assert_error(shared.api("POST", "/api/v1/customers", token=admin,

@@ -677,6 +677,12 @@ CREATE TABLE saved_views (
   updated_at BIGINT NOT NULL
 );
 CREATE INDEX saved_views_owner ON saved_views (tenant_id, owner_id, id);
+ALTER TABLE customer_phones ADD COLUMN local_number TEXT;
+UPDATE customer_phones SET local_number = CASE
+    WHEN e164 LIKE '+8610%' OR e164 LIKE '+862%' THEN substr(e164, 6)
+    ELSE substr(e164, 7) END
+  WHERE kind = 'landline' AND e164 LIKE '+86%';
+CREATE INDEX customer_phones_local ON customer_phones (tenant_id, local_number);
 )sql";
 
 void replaceAll(std::string& sql, const std::string& from, const std::string& to) {
@@ -711,7 +717,8 @@ const std::vector<Migration>& migrations() {
       {7, "work orders, SLA calendars, policies, clocks and events, approvals", kV7WorkOrders},
       {8, "knowledge base; what the search index follows; webhooks", kV8Kb},
       {9, "customers' owner agent and attachments; background jobs", kV9CrmFiles},
-      {10, "follow-up attempts; customer field definitions; saved work-order views",
+      {10, "follow-up attempts; customer field definitions; saved work-order views; local "
+           "landline numbers",
        kV10FieldsAndFollowUps},
   };
   return kMigrations;
