@@ -165,6 +165,16 @@ std::string WsHub::handleClientMessage(ClientId id, std::string_view text) {
 }
 
 bool WsHub::mayReceive(const Subscriber& s, const DomainEvent& e, const boost::json::value& data) {
+  // An escalation that notifies a role or a user goes to them alone.
+  if (e.name == "work_order.sla_escalated") {
+    const auto* o = data.if_object();
+    const auto* role = o ? o->if_contains("notify_role") : nullptr;
+    const auto* user = o ? o->if_contains("user_id") : nullptr;
+    if ((role && role->is_string()) || (user && user->is_int64())) {
+      return (role && role->is_string() && role->as_string() == identity::roleName(s.principal.role)) ||
+             (user && user->is_int64() && user->as_int64() == s.principal.user_id);
+    }
+  }
   if (s.principal.role != Role::kDepartment) return true;
   // Whole work orders only (not notes, approvals or SLA details), and only
   // while dispatched to their department.

@@ -107,6 +107,29 @@ TEST(WsHub, DepartmentStaffGetOnlyTheirDepartmentsWorkOrders) {
   EXPECT_EQ(agent->messages.size(), 5u);
 }
 
+TEST(WsHub, EscalationsGoToTheRoleOrUserTheyNotify) {
+  EventBus bus;
+  MetricsRegistry metrics;
+  WsHub hub(bus, metrics);
+  auto lead = std::make_shared<RecordingClient>();
+  auto agent = std::make_shared<RecordingClient>();
+  auto named = std::make_shared<RecordingClient>();
+  hub.add(lead, principal(1, Role::kTeamLead), {"work_orders"});
+  hub.add(agent, principal(1, Role::kAgent), {"work_orders"});
+  auto someone = principal(1, Role::kAgent);
+  someone.user_id = 42;
+  hub.add(named, someone, {"work_orders"});
+  bus.publish({"work_orders", "work_order.sla_escalated", 1, 0,
+               R"({"work_order_id":1,"notify_role":"team_lead","action":"notify"})"});
+  bus.publish({"work_orders", "work_order.sla_escalated", 1, 0,
+               R"({"work_order_id":1,"user_id":42,"action":"reassign"})"});
+  bus.publish({"work_orders", "work_order.sla_escalated", 1, 0,
+               R"({"work_order_id":1,"reason":"rehandled"})"});
+  EXPECT_EQ(lead->messages.size(), 2u);   // its role's, and the untargeted one
+  EXPECT_EQ(agent->messages.size(), 1u);  // only the untargeted one
+  EXPECT_EQ(named->messages.size(), 2u);  // the one naming them, and the untargeted one
+}
+
 TEST(WsHub, QaInspectorsDoNotGetCustomerCards) {
   EXPECT_EQ(WsHub::resolveTopics(Role::kQaInspector, "customers").status().code(),
             StatusCode::kPermissionDenied);
