@@ -64,9 +64,9 @@ struct Fixture {
   std::int64_t customers() {
     std::int64_t n = -1;
     ting::Status s = db->read([&](ting::store::Session& session) -> ting::Status {
-      TING_ASSIGN_OR_RETURN(auto row, session.queryOne(
-                                          "SELECT COUNT(*) FROM customers WHERE tenant_id = ?",
-                                          {tenant}));
+      TING_ASSIGN_OR_RETURN(
+          auto row,
+          session.queryOne("SELECT COUNT(*) FROM customers WHERE tenant_id = ?", {tenant}));
       n = row.integer(0);
       return ting::Status::ok();
     });

@@ -91,8 +91,8 @@ WsHub::ClientId WsHub::add(std::weak_ptr<WsClient> client, const identity::Princ
   if (principal.role == Role::kDepartment && department_of_) department = department_of_(principal);
   std::lock_guard lock(mu_);
   ClientId id = next_id_++;
-  subscribers_.emplace(id, Subscriber{std::move(client), principal, std::move(topics),
-                                      std::move(department)});
+  subscribers_.emplace(
+      id, Subscriber{std::move(client), principal, std::move(topics), std::move(department)});
   return id;
 }
 
@@ -171,7 +171,8 @@ bool WsHub::mayReceive(const Subscriber& s, const DomainEvent& e, const boost::j
     const auto* role = o ? o->if_contains("notify_role") : nullptr;
     const auto* user = o ? o->if_contains("user_id") : nullptr;
     if ((role && role->is_string()) || (user && user->is_int64())) {
-      return (role && role->is_string() && role->as_string() == identity::roleName(s.principal.role)) ||
+      return (role && role->is_string() &&
+              role->as_string() == identity::roleName(s.principal.role)) ||
              (user && user->is_int64() && user->as_int64() == s.principal.user_id);
     }
   }
@@ -208,13 +209,13 @@ void WsHub::onEvent(const DomainEvent& e) {
     }
   }
   if (targets.empty()) return;
-  auto message = std::make_shared<const std::string>(
-      boost::json::serialize(boost::json::object{{"type", "event"},
-                                                 {"topic", e.topic},
-                                                 {"event", e.name},
-                                                 {"tenant_id", e.tenant_id},
-                                                 {"at", formatTimestamp(e.at)},
-                                                 {"data", std::move(data)}}));
+  auto message = std::make_shared<const std::string>(boost::json::serialize(
+      boost::json::object{{"type", "event"},
+                          {"topic", e.topic},
+                          {"event", e.name},
+                          {"tenant_id", e.tenant_id},
+                          {"at", formatTimestamp(e.at)},
+                          {"data", std::move(data)}}));
   for (auto& c : targets) c->deliver(message);
   delivered_->inc(targets.size());
 }

@@ -74,8 +74,7 @@ class WsHub {
   };
   // Whether `s` may receive `e` beyond tenant and topic: department staff
   // get only the work-order events of their department's work orders.
-  static bool mayReceive(const Subscriber& s, const DomainEvent& e,
-                         const boost::json::value& data);
+  static bool mayReceive(const Subscriber& s, const DomainEvent& e, const boost::json::value& data);
   void onEvent(const DomainEvent& event);
 
   EventBus& bus_;

@@ -163,8 +163,8 @@ struct CommandLine {
 
 // Command options that take a value, besides the configuration flags.
 const std::vector<std::string> kValueOptions = {
-    "--tenant", "--role", "--password", "--display-name", "--phone",
-    "--report", "--tag",  "--vip",      "--search",       "--owner", "--on-duplicate"};
+    "--tenant", "--role", "--password", "--display-name", "--phone",       "--report",
+    "--tag",    "--vip",  "--search",   "--owner",        "--on-duplicate"};
 const std::vector<std::string> kSwitchOptions = {"--password-stdin"};
 
 bool parseArgs(int argc, char** argv, CommandLine& cl, std::string& error) {

@@ -1,9 +1,8 @@
 #include "crm/custom_fields.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -70,9 +69,9 @@ Status checkLabel(const boost::json::value& v, const std::string& field, bool re
 
 Status checkChoices(const boost::json::value& v, std::vector<std::string>& out) {
   if (!v.is_array() || v.as_array().size() > kMaxChoices) {
-    return invalidValue("choices must be an array of at most " + std::to_string(kMaxChoices) +
-                            " strings",
-                        "choices");
+    return invalidValue(
+        "choices must be an array of at most " + std::to_string(kMaxChoices) + " strings",
+        "choices");
   }
   std::vector<std::string> choices;
   for (std::size_t i = 0; i < v.as_array().size(); ++i) {
@@ -166,7 +165,8 @@ Status conformOne(const FieldDefinition& d, boost::json::value& v) {
     v = *n;
   } else if (d.type == "date") {
     auto date = v.is_string() ? parseDate(text) : std::nullopt;
-    if (!date) return invalidValue(field + " must be a date (YYYY-MM-DD), not '" + text + "'", field);
+    if (!date)
+      return invalidValue(field + " must be a date (YYYY-MM-DD), not '" + text + "'", field);
     v = boost::json::string(*date);
   } else if (d.type == "boolean") {
     if (v.is_bool()) return Status::ok();
@@ -188,8 +188,7 @@ Status conformOne(const FieldDefinition& d, boost::json::value& v) {
 }
 
 // One definition of the tenant; kNotFound for others'.
-Result<FieldDefinition> findDefinition(store::Session& s, std::int64_t tenant_id,
-                                       std::int64_t id) {
+Result<FieldDefinition> findDefinition(store::Session& s, std::int64_t tenant_id, std::int64_t id) {
   auto row = s.queryOne(
       std::string("SELECT ") + kColumns + " FROM customer_fields WHERE tenant_id = ? AND id = ?",
       {tenant_id, id});
@@ -219,8 +218,8 @@ boost::json::object toJson(const FieldDefinition& d) {
   return {{"id", d.id},
           {"key", d.key},
           {"label", d.label},
-          {"label_en", d.label_en.empty() ? boost::json::value(nullptr)
-                                          : boost::json::value(d.label_en)},
+          {"label_en",
+           d.label_en.empty() ? boost::json::value(nullptr) : boost::json::value(d.label_en)},
           {"type", d.type},
           {"choices", std::move(choices)},
           {"position", d.position},
@@ -255,9 +254,8 @@ Status applyFieldDefinitionJson(const boost::json::object& body, FieldDefinition
         }
         d.key = value;
       } else {
-        if (std::find_if(std::begin(kFieldTypes), std::end(kFieldTypes), [&](const char* t) {
-              return value == t;
-            }) == std::end(kFieldTypes)) {
+        if (std::find_if(std::begin(kFieldTypes), std::end(kFieldTypes),
+                         [&](const char* t) { return value == t; }) == std::end(kFieldTypes)) {
           return invalidValue("type must be text, number, date, boolean or choice", "type");
         }
         d.type = value;
@@ -310,12 +308,12 @@ Result<FieldDefinition> createFieldDefinition(store::Tx& tx, FieldDefinition d) 
   for (const auto& c : d.choices) choices.push_back(boost::json::string(c));
   TING_ASSIGN_OR_RETURN(
       store::Row row,
-      tx.session().queryOne("INSERT INTO customer_fields (tenant_id, field_key, label, label_en, "
-                            "type, choices, position, created_at, updated_at) VALUES (?, ?, ?, "
-                            "?, ?, ?, ?, ?, ?) RETURNING id",
-                            {d.tenant_id, d.key, d.label, d.label_en, d.type,
-                             boost::json::serialize(choices), std::int64_t{d.position},
-                             d.created_at, d.updated_at}));
+      tx.session().queryOne(
+          "INSERT INTO customer_fields (tenant_id, field_key, label, label_en, "
+          "type, choices, position, created_at, updated_at) VALUES (?, ?, ?, "
+          "?, ?, ?, ?, ?, ?) RETURNING id",
+          {d.tenant_id, d.key, d.label, d.label_en, d.type, boost::json::serialize(choices),
+           std::int64_t{d.position}, d.created_at, d.updated_at}));
   d.id = row.integer(0);
   audit(tx, std::to_string(d.id), "create", "", boost::json::serialize(toJson(d)));
   return d;
@@ -333,8 +331,8 @@ Result<FieldDefinition> updateFieldDefinition(store::Tx& tx, std::int64_t id,
   TING_RETURN_IF_ERROR(tx.session().exec(
       "UPDATE customer_fields SET label = ?, label_en = ?, choices = ?, position = ?, "
       "updated_at = ? WHERE tenant_id = ? AND id = ?",
-      {d.label, d.label_en, boost::json::serialize(choices), std::int64_t{d.position},
-       d.updated_at, tenant, id}));
+      {d.label, d.label_en, boost::json::serialize(choices), std::int64_t{d.position}, d.updated_at,
+       tenant, id}));
   audit(tx, std::to_string(id), "update", boost::json::serialize(toJson(before)),
         boost::json::serialize(toJson(d)));
   return d;
@@ -349,8 +347,7 @@ Status deleteFieldDefinition(store::Tx& tx, std::int64_t id) {
   return Status::ok();
 }
 
-Status conformCustomFields(const std::vector<FieldDefinition>& defs,
-                           boost::json::object& values) {
+Status conformCustomFields(const std::vector<FieldDefinition>& defs, boost::json::object& values) {
   for (const auto& d : defs) {
     auto it = values.find(d.key);
     if (it == values.end()) continue;
@@ -359,8 +356,7 @@ Status conformCustomFields(const std::vector<FieldDefinition>& defs,
   return Status::ok();
 }
 
-std::string definedKeyForColumn(const std::vector<FieldDefinition>& defs,
-                                std::string_view column) {
+std::string definedKeyForColumn(const std::vector<FieldDefinition>& defs, std::string_view column) {
   const std::string wanted = lowered(trimmed(column));
   for (const auto& d : defs) {
     if (lowered(d.key) == wanted || lowered(d.label) == wanted ||

@@ -9,10 +9,12 @@ namespace ting::crm {
 namespace {
 
 std::vector<FieldDefinition> defs() {
-  FieldDefinition n{.key = "contract", .label = "合同号", .label_en = "Contract no", .type = "number"};
+  FieldDefinition n{
+      .key = "contract", .label = "合同号", .label_en = "Contract no", .type = "number"};
   FieldDefinition d{.key = "since", .label = "开户日期", .type = "date"};
   FieldDefinition b{.key = "paper", .label = "纸质账单", .type = "boolean"};
-  FieldDefinition c{.key = "plan", .label = "套餐", .type = "choice", .choices = {"Gold", "Silver"}};
+  FieldDefinition c{
+      .key = "plan", .label = "套餐", .type = "choice", .choices = {"Gold", "Silver"}};
   return {n, d, b, c};
 }
 

@@ -127,8 +127,8 @@ Status mayChangeSavedView(const SavedView& v, std::int64_t user_id, identity::Ro
 }
 
 Status deleteSavedView(store::Tx& tx, std::int64_t id) {
-  TING_RETURN_IF_ERROR(tx.session().exec(
-      "DELETE FROM saved_views WHERE tenant_id = ? AND id = ?", {tx.actor().tenant_id, id}));
+  TING_RETURN_IF_ERROR(tx.session().exec("DELETE FROM saved_views WHERE tenant_id = ? AND id = ?",
+                                         {tx.actor().tenant_id, id}));
   SavedView gone;
   gone.id = id;
   audit(tx, gone, "delete");
