@@ -32,15 +32,18 @@ constexpr const char* kCallColumns =
     "flow_id, flow_version, recording_deleted_at, queue, agent_staff_no, satisfaction, "
     "parent_ref";
 
-// A call as the API shows it; `mask` hides the numbers (the caller's and, on
-// outbound calls, the customer's) from roles that need not see them.
+// A call's number as a role sees it: masked (the caller's and, on outbound
+// calls, the customer's) for roles that need not see them.
+std::string shownNumber(const std::string& number, bool mask) {
+  return mask ? crm::maskPhone(number) : number;
+}
+
 boost::json::object callJson(const store::Row& r, bool with_path, bool mask) {
-  auto number = [mask](const std::string& n) { return mask ? crm::maskPhone(n) : n; };
   boost::json::object o{
       {"id", r.text(1)},
       {"direction", r.text(2)},
-      {"from", number(r.text(3))},
-      {"to", number(r.text(4))},
+      {"from", shownNumber(r.text(3), mask)},
+      {"to", shownNumber(r.text(4), mask)},
       {"did", r.text(5)},
       {"state", r.text(6)},
       {"arrived_at", columnTime(r, 7)},
@@ -149,13 +152,10 @@ void addCallRoutes(Router& router, ApiContext& ctx) {
                 if (ctx.calls == nullptr) return unavailable("telephony is not running");
                 boost::json::array items;
                 const bool mask = identity::masksPhoneNumbers(call.principal->role);
-                auto number = [mask](const std::string& n) {
-                  return mask ? crm::maskPhone(n) : n;
-                };
                 for (const auto& c : ctx.calls->activeCalls(call.principal->tenant_id)) {
                   items.push_back({{"id", c.ref},
-                                   {"from", number(c.from_number)},
-                                   {"to", number(c.to_number)},
+                                   {"from", shownNumber(c.from_number, mask)},
+                                   {"to", shownNumber(c.to_number, mask)},
                                    {"did", c.did},
                                    {"state", c.state},
                                    {"ivr_node", c.ivr_node},

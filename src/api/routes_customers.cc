@@ -124,10 +124,6 @@ std::string attachmentRoot(const ApiContext& ctx) {
   return (std::filesystem::path(ctx.data_dir) / "attachments").string();
 }
 
-}  // namespace
-
-namespace {
-
 void addCustomerFieldRoutes(Router& router, ApiContext& ctx, const identity::RoleSet& readers) {
   const identity::RoleSet admins{Role::kAdmin};
   router.add({"GET",
@@ -295,7 +291,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
        {Role::kTeamLead, Role::kSupervisor, Role::kAdmin},
        [&ctx](Call& call) -> Result<Response> {
          bool async = false;
-         crm::ImportOptions sync_options;
+         crm::OnDuplicate on_duplicate = crm::OnDuplicate::kCreate;
          for (const auto& [k, v] : call.query) {
            if (k == "on_duplicate") {
              auto mode = crm::parseOnDuplicate(v);
@@ -303,7 +299,7 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
                return invalidArgument("on_duplicate is create, skip or update", k)
                    .withReason("invalid_query");
              }
-             sync_options.on_duplicate = *mode;
+             on_duplicate = *mode;
              continue;
            }
            if (k != "async") {
@@ -312,11 +308,12 @@ void addCustomerRoutes(Router& router, ApiContext& ctx) {
            }
            TING_ASSIGN_OR_RETURN(async, queryBool(k, v));
          }
-         const crm::OnDuplicate on_duplicate = sync_options.on_duplicate;
          if (!async) {
+           crm::ImportOptions options;
+           options.on_duplicate = on_duplicate;
            TING_ASSIGN_OR_RETURN(
                crm::ImportReport report,
-               crm::importCustomers(ctx.store, call.actor(), call.request.body, sync_options));
+               crm::importCustomers(ctx.store, call.actor(), call.request.body, options));
            TING_RETURN_IF_ERROR(crm::auditImport(ctx.store, call.actor(), report));
            return jsonResponse(importJson(report, kMaxReportedProblems));
          }

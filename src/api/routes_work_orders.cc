@@ -421,14 +421,17 @@ void addWorkOrderRoutes(Router& router, ApiContext& ctx) {
               [&ctx, readView](Call& call) -> Result<Response> {
                 TING_ASSIGN_OR_RETURN(std::int64_t id, call.pathId(0));
                 wo::SavedView v;
-                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
-                  TING_ASSIGN_OR_RETURN(v, wo::getSavedView(tx.session(),
-                                                            call.principal->tenant_id,
+                TING_RETURN_IF_ERROR(ctx.store.read([&](store::Session& s) -> Status {
+                  TING_ASSIGN_OR_RETURN(v, wo::getSavedView(s, call.principal->tenant_id,
                                                             call.principal->user_id, id));
-                  TING_RETURN_IF_ERROR(wo::mayChangeSavedView(v, call.principal->user_id,
-                                                              call.principal->role));
-                  JsonBody body(call.request.body);
-                  TING_RETURN_IF_ERROR(readView(call, body, v, false));
+                  return Status::ok();
+                }));
+                TING_RETURN_IF_ERROR(
+                    wo::mayChangeSavedView(v, call.principal->user_id, call.principal->role));
+                // The filters are checked as the list checks them, before the write.
+                JsonBody body(call.request.body);
+                TING_RETURN_IF_ERROR(readView(call, body, v, false));
+                TING_RETURN_IF_ERROR(ctx.store.write(call.actor(), [&](store::Tx& tx) -> Status {
                   TING_ASSIGN_OR_RETURN(v, wo::updateSavedView(tx, v));
                   return Status::ok();
                 }));

@@ -367,10 +367,6 @@ std::optional<OnDuplicate> parseOnDuplicate(std::string_view text) {
   return std::nullopt;
 }
 
-std::string_view onDuplicateName(OnDuplicate mode) {
-  return mode == OnDuplicate::kCreate ? "create" : mode == OnDuplicate::kSkip ? "skip" : "update";
-}
-
 std::string reportCsv(const ImportReport& report) {
   std::string out = csvLine({"line", "field", "error"});
   for (const auto& p : report.problems) {

@@ -38,7 +38,6 @@ struct ImportReport {
 // and update (merge them first).
 enum class OnDuplicate { kCreate, kSkip, kUpdate };
 std::optional<OnDuplicate> parseOnDuplicate(std::string_view text);
-std::string_view onDuplicateName(OnDuplicate mode);
 
 struct ImportOptions {
   std::size_t batch = 200;  // good rows written per transaction

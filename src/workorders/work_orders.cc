@@ -792,14 +792,14 @@ Result<WorkOrder> applyAction(store::Tx& tx, std::int64_t id, Action action, con
       break;
     }
     case Action::kDispatch:
+      if (in.department_due_at && *in.department_due_at <= tx.now()) {
+        return invalidValue("department_due_at must be in the future", "department_due_at");
+      }
       if (!w.department.empty() && w.department != in.department) w.transfers += 1;
       // Taken from one department straight to another: handled again. After
       // a return the return itself counted, so one bounce counts once.
       if (before.state == State::kDispatched) {
         TING_RETURN_IF_ERROR(countRehandled(tx, w, settings));
-      }
-      if (in.department_due_at && *in.department_due_at <= tx.now()) {
-        return invalidValue("department_due_at must be in the future", "department_due_at");
       }
       w.department = in.department;
       w.department_due_at = in.department_due_at;
